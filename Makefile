@@ -1,0 +1,32 @@
+# Две команды курса: `make lab` (открыть уроки) и `make test` (все проверки).
+# Обе сами создают .venv и ставят зависимости; повторный запуск ничего не переустанавливает,
+# пока не изменится pyproject.toml (метка .venv/.installed-<хеш>).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HASH   := $(shell $(PYTHON) -c "import hashlib;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
+STAMP  := $(VENV)/.installed-$(HASH)
+
+.PHONY: lab test setup bench clean
+
+setup: $(STAMP)
+
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade --quiet pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+test: $(STAMP)
+	CNN_COURSE_FAST=1 $(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/conv_speed.py
+
+clean:
+	rm -rf $(VENV) .hypothesis .pytest_cache

@@ -1,0 +1,37 @@
+"""cnn_course — пакет интерактивного курса по свёрточным нейронным сетям на PyTorch.
+
+Уроки (папка notebooks/) импортируют всё отсюда; код помощников в уроки не копируется.
+Импорт пакета ничего не меняет глобально: ни зёрен, ни стилей графиков.
+"""
+
+from .conv import (
+    ACTIVATIONS,
+    KERNEL_NAMES,
+    KERNEL_TITLES,
+    activation,
+    classic_kernel,
+    classic_kernels,
+    conv2d_im2col,
+    conv2d_naive,
+    filter_image,
+    same_padding,
+)
+from .exercises import EXERCISES, CheckResult, check, exercise
+from .explore import ConvStep, conv_step, explorer_kernel
+from .images import integer_grid, load_photo, to_grayscale
+from .plotting import draw_grid, figure_to_png, new_figure, show_images
+from .settings import fast_mode, get_device
+from .shapes import conv_output_size, pool_output_size
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS", "KERNEL_NAMES", "KERNEL_TITLES", "activation", "classic_kernel", "classic_kernels",
+    "conv2d_im2col", "conv2d_naive", "filter_image", "same_padding",
+    "EXERCISES", "CheckResult", "check", "exercise",
+    "ConvStep", "conv_step", "explorer_kernel",
+    "integer_grid", "load_photo", "to_grayscale",
+    "draw_grid", "figure_to_png", "new_figure", "show_images",
+    "fast_mode", "get_device",
+    "conv_output_size", "pool_output_size",
+]

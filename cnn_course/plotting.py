@@ -1,0 +1,116 @@
+"""Рисунки уроков: сетки чисел с подсветкой, ряды картинок и карт признаков (без pyplot-состояния)."""
+
+from __future__ import annotations
+
+import io
+
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+__all__ = ["figure_to_png", "draw_grid", "show_images", "new_figure"]
+
+
+def new_figure(width: float = 6.0, height: float = 4.0) -> Figure:
+    """Новая фигура matplotlib, не связанная с pyplot (не копится в памяти ядра)."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
+    """PNG-байты фигуры (для виджета ``ipywidgets.Image``)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _to_2d(image) -> torch.Tensor:
+    """(H, W), (1, H, W) → (H, W); (3, H, W) → (H, W, 3) для imshow."""
+    image = torch.as_tensor(image).detach().cpu()
+    if image.ndim == 3 and image.shape[0] == 1:
+        return image[0]
+    if image.ndim == 3 and image.shape[0] == 3:
+        return image.permute(1, 2, 0).clamp(0, 1)
+    if image.ndim == 2:
+        return image
+    raise ValueError(f"Ожидалась картинка (H, W), (1, H, W) или (3, H, W), получена форма {tuple(image.shape)}")
+
+
+def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g}", cmap="Blues",
+              marker=None) -> None:
+    """Рисует сетку чисел (H, W) с подписями в клетках и подсвеченными клетками.
+
+    Args:
+        ax: оси matplotlib.
+        values: тензор (H, W).
+        highlight: клетки (строка, столбец) для рамки.
+        color: цвет рамки.
+        title: заголовок.
+        fmt: формат подписи.
+        cmap: палитра фона.
+        marker: клетка (строка, столбец), в которой ставится жирная рамка другого цвета.
+    """
+    values = torch.as_tensor(values).detach().cpu().double()
+    h, w = values.shape
+    ax.imshow(values.numpy(), cmap=cmap, vmin=float(values.min()) - 1e-9, vmax=float(values.max()) + 1e-9)
+    big = h * w > 100
+    lo, hi = float(values.min()), float(values.max())
+    for r in range(h):
+        for c in range(w):
+            v = float(values[r, c])
+            dark = hi > lo and (v - lo) / (hi - lo) > 0.6  # на тёмном фоне — белый текст
+            ax.text(c, r, fmt.format(round(v, 2)), ha="center", va="center",
+                    fontsize=7 if big else 9, color="white" if dark else "black")
+    for r, c in highlight:
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=2.5))
+    if marker is not None:
+        r, c = marker
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="crimson", linewidth=3.5))
+    ax.set_xticks(range(w))
+    ax.set_yticks(range(h))
+    ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+def show_images(images, titles=None, ncols: int = 4, cmap: str = "gray", size: float = 2.6,
+                symmetric: bool = False) -> Figure:
+    """Ряд картинок или карт признаков в одной фигуре.
+
+    Args:
+        images: последовательность тензоров (H, W), (1, H, W) или (3, H, W), либо тензор
+            (K, H, W) — K карт признаков.
+        titles: подписи (по одной на картинку).
+        ncols: сколько картинок в строке.
+        cmap: палитра для одноканальных картинок.
+        size: сторона одной картинки в дюймах.
+        symmetric: палитра симметрична относительно нуля (удобно для карт со знаком).
+
+    Returns:
+        Фигура matplotlib (в Jupyter показывается сама, если стоит последней в ячейке).
+    """
+    if isinstance(images, torch.Tensor) and images.ndim == 3 and images.shape[0] not in (1, 3):
+        images = list(images)
+    elif isinstance(images, torch.Tensor):
+        images = [images]
+    images = list(images)
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"Подписей {len(titles)}, а картинок {len(images)}: их число должно совпадать")
+    ncols = max(1, min(ncols, len(images)))
+    nrows = (len(images) + ncols - 1) // ncols
+    fig = new_figure(size * ncols, size * nrows + (0.3 if titles else 0))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= len(images):
+            continue
+        img = _to_2d(images[k])
+        kwargs = {}
+        if img.ndim == 2:
+            kwargs["cmap"] = cmap
+            if symmetric:
+                lim = float(img.abs().max()) or 1.0
+                kwargs.update(vmin=-lim, vmax=lim, cmap="RdBu_r")
+        ax.imshow(img.numpy(), **kwargs)
+        if titles:
+            ax.set_title(titles[k], fontsize=9)
+    return fig

@@ -1,0 +1,179 @@
+"""Интерактивные виджеты уроков: только создание ползунков и связь с чистыми функциями."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import torch
+
+from .conv import ACTIVATIONS, KERNEL_NAMES, KERNEL_TITLES, classic_kernel, filter_image
+from .explore import conv_step, explorer_kernel
+from .images import integer_grid, load_photo
+from .plotting import draw_grid, figure_to_png, new_figure
+
+__all__ = ["Explorer", "conv_explorer", "kernel_editor"]
+
+
+class Explorer(widgets.VBox):
+    """Виджет-обозреватель: ``controls`` — ползунки по именам, ``views`` — что показывается.
+
+    Тесты и ученик меняют ``controls[имя].value``; виджет перерисовывается сразу.
+    """
+
+    def __init__(self, controls: dict, views: dict, children, update):
+        super().__init__(children=children)
+        self.controls = controls
+        self.views = views
+        self._update = update
+        self._busy = False
+        for control in controls.values():
+            control.observe(self._on_change, names="value")
+        self.refresh()
+
+    def _on_change(self, _change) -> None:
+        if not self._busy:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Пересчитывает и перерисовывает всё по текущим значениям ползунков."""
+        self._busy = True
+        try:
+            self._update(self.controls, self.views)
+        finally:
+            self._busy = False
+
+
+def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider):
+    return kind(value=value, min=lo, max=hi, step=step, description=description,
+                continuous_update=True, style={"description_width": "initial"})
+
+
+def _render_conv(controls, views) -> None:
+    """Связь обозревателя свёртки с :func:`cnn_course.explore.conv_step`."""
+    c = {name: ctl.value for name, ctl in controls.items()}
+    kernel = explorer_kernel(c["kernel_size"])
+    try:
+        step = conv_step(views["image_data"], kernel, bias=c["bias"], stride=c["stride"],
+                         padding=c["padding"], dilation=c["dilation"], row=c["row"], col=c["col"])
+    except ValueError as err:
+        views["size"].value = f"<b style='color:#b00020'>Так нельзя:</b> {html.escape(str(err))}"
+        views["formula"].value = ""
+        views["picture"].value = b""
+        return
+    h_out, w_out = step.out_size
+    for name, limit in (("row", h_out - 1), ("col", w_out - 1)):
+        controls[name].max = limit
+        controls[name].value = min(controls[name].value, limit)
+    h, w = views["image_data"].shape
+    views["size"].value = (
+        f"Вход {h}×{w}, ядро {c['kernel_size']}×{c['kernel_size']}, stride={c['stride']}, "
+        f"padding={c['padding']}, dilation={c['dilation']} → <b>выход {h_out}×{w_out}</b> "
+        f"= ({h} + 2·{c['padding']} − {c['dilation']}·({c['kernel_size']} − 1) − 1) // {c['stride']} + 1"
+    )
+    views["formula"].value = f"<code>{html.escape(step.formula())}</code>"
+    fig = new_figure(9, 4.2)
+    ax_in, ax_k, ax_out = fig.subplots(1, 3, width_ratios=[step.padded.shape[1], c["kernel_size"] + 1,
+                                                           max(w_out, 2)])
+    draw_grid(ax_in, step.padded, highlight=step.window, title="вход (с дополнением нулями)")
+    top, left = step.pad
+    if top or left:
+        from matplotlib.patches import Rectangle
+        ax_in.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor="gray",
+                                  linestyle="--", linewidth=1.5))
+    draw_grid(ax_k, step.kernel, title=f"ядро, b = {c['bias']}", cmap="PiYG")
+    draw_grid(ax_out, step.output, marker=(step.row, step.col), title="карта признаков", cmap="Oranges")
+    views["picture"].value = figure_to_png(fig)
+
+
+def conv_explorer(image=None, seed: int = 0) -> Explorer:
+    """Обозреватель свёртки: ползунки размера ядра, шага, дополнения, разрежения, смещения и позиции.
+
+    Показывает вход с подсвеченным окном, ядро, формулу с числами и карту признаков с
+    текущей клеткой, а также размер выхода. Невозможная конфигурация объясняется по-русски.
+
+    Args:
+        image: вход (H, W); по умолчанию — сетка 6×6 целых чисел.
+        seed: зерно для сетки по умолчанию.
+
+    Returns:
+        :class:`Explorer` (покажите его, оставив последним выражением в ячейке).
+    """
+    data = integer_grid(6, 6, seed=seed) if image is None else torch.as_tensor(image).float()
+    controls = {
+        "kernel_size": _slider("ядро", 3, 1, 5),
+        "stride": _slider("шаг (stride)", 1, 1, 3),
+        "padding": _slider("дополнение (padding)", 0, 0, 2),
+        "dilation": _slider("разрежение (dilation)", 1, 1, 3),
+        "bias": _slider("смещение (bias)", 0, -5, 5),
+        "row": _slider("строка выхода", 0, 0, 3),
+        "col": _slider("столбец выхода", 0, 0, 3),
+    }
+    views = {"image_data": data, "size": widgets.HTML(), "formula": widgets.HTML(),
+             "picture": widgets.Image(format="png")}
+    left = widgets.VBox([controls[k] for k in ("kernel_size", "stride", "padding", "dilation", "bias")])
+    right = widgets.VBox([controls["row"], controls["col"]])
+    children = [widgets.HBox([left, right]), views["size"], views["formula"], views["picture"]]
+    return Explorer(controls, views, children, _render_conv)
+
+
+def _render_kernel(controls, views) -> None:
+    """Связь редактора ядра с :func:`cnn_course.conv.filter_image`."""
+    kernel = torch.tensor([[controls[f"w{r}{c}"].value for c in range(3)] for r in range(3)])
+    out = filter_image(views["image_data"], kernel, bias=controls["bias"].value, act=controls["activation"].value)
+    views["stats"].value = (f"Карта признаков: min = {float(out.min()):.3f}, max = {float(out.max()):.3f}, "
+                            f"среднее = {float(out.mean()):.3f}")
+    fig = new_figure(7, 3.6)
+    ax_in, ax_out = fig.subplots(1, 2)
+    ax_in.imshow(views["image_data"][0].numpy(), cmap="gray")
+    ax_in.set_title("вход")
+    ax_out.imshow(out.numpy(), cmap="gray")
+    ax_out.set_title(f"σ(свёртка + b), σ = {controls['activation'].value}")
+    for ax in (ax_in, ax_out):
+        ax.axis("off")
+    views["picture"].value = figure_to_png(fig)
+
+
+def kernel_editor(image=None, size: int = 160) -> Explorer:
+    """Редактор ядра 3×3: девять ползунков весов, смещение и функция активации, результат на фото.
+
+    Список «готовое ядро» подставляет классическое ядро в ползунки.
+
+    Args:
+        image: картинка (1, H, W) в оттенках серого; по умолчанию — фото из matplotlib.
+        size: сторона фото по умолчанию.
+
+    Returns:
+        :class:`Explorer`.
+    """
+    data = load_photo(size, gray=True) if image is None else torch.as_tensor(image).float()
+    if data.ndim == 2:
+        data = data[None]
+    controls = {f"w{r}{c}": widgets.FloatSlider(value=1.0 if (r, c) == (1, 1) else 0.0, min=-4, max=4, step=0.25,
+                                                description=f"w{r + 1}{c + 1}", continuous_update=False,
+                                                layout=widgets.Layout(width="230px"))
+                for r in range(3) for c in range(3)}
+    controls["bias"] = _slider("смещение (bias)", 0.0, -1.0, 1.0, 0.05, widgets.FloatSlider)
+    controls["activation"] = widgets.Dropdown(options=list(ACTIVATIONS), value="none", description="активация")
+    preset = widgets.Dropdown(options=[(KERNEL_TITLES[n], n) for n in KERNEL_NAMES], value="identity",
+                              description="готовое ядро", style={"description_width": "initial"})
+    views = {"image_data": data, "stats": widgets.HTML(), "picture": widgets.Image(format="png"),
+             "preset": preset}
+    grid = widgets.GridBox([controls[f"w{r}{c}"] for r in range(3) for c in range(3)],
+                           layout=widgets.Layout(grid_template_columns="repeat(3, 240px)"))
+    editor = Explorer(controls, views, [preset, grid, widgets.HBox([controls["bias"], controls["activation"]]),
+                                        views["stats"], views["picture"]], _render_kernel)
+
+    def apply_preset(change) -> None:
+        kernel = classic_kernel(change["new"])
+        editor._busy = True  # девять ползунков — одна перерисовка
+        try:
+            for r in range(3):
+                for c in range(3):
+                    controls[f"w{r}{c}"].value = float(kernel[r, c])
+        finally:
+            editor._busy = False
+        editor.refresh()
+
+    preset.observe(apply_preset, names="value")
+    return editor
