@@ -19,7 +19,7 @@ from .conv import (
 from .exercises import EXERCISES, CheckResult, check, exercise
 from .explore import ConvStep, conv_step, explorer_kernel
 from .images import integer_grid, load_photo, to_grayscale
-from .plotting import draw_grid, figure_to_png, new_figure, show_images
+from .plotting import CourseFigure, draw_grid, figure_to_png, new_figure, show_images
 from .settings import fast_mode, get_device
 from .shapes import conv_output_size, pool_output_size
 
@@ -31,7 +31,7 @@ __all__ = [
     "EXERCISES", "CheckResult", "check", "exercise",
     "ConvStep", "conv_step", "explorer_kernel",
     "integer_grid", "load_photo", "to_grayscale",
-    "draw_grid", "figure_to_png", "new_figure", "show_images",
+    "CourseFigure", "draw_grid", "figure_to_png", "new_figure", "show_images",
     "fast_mode", "get_device",
     "conv_output_size", "pool_output_size",
 ]

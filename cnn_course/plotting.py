@@ -8,12 +8,22 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-__all__ = ["figure_to_png", "draw_grid", "show_images", "new_figure"]
+__all__ = ["CourseFigure", "figure_to_png", "draw_grid", "show_images", "new_figure"]
 
 
-def new_figure(width: float = 6.0, height: float = 4.0) -> Figure:
-    """Новая фигура matplotlib, не связанная с pyplot (не копится в памяти ядра)."""
-    return Figure(figsize=(width, height), layout="constrained")
+class CourseFigure(Figure):
+    """Фигура matplotlib, которая сама показывается в Jupyter картинкой PNG.
+
+    Не связана с pyplot: не копится в памяти ядра и не зависит от ``%matplotlib``.
+    """
+
+    def _repr_png_(self) -> bytes:
+        return figure_to_png(self, dpi=90)
+
+
+def new_figure(width: float = 6.0, height: float = 4.0) -> CourseFigure:
+    """Новая фигура (:class:`CourseFigure`) заданного размера в дюймах."""
+    return CourseFigure(figsize=(width, height), layout="constrained")
 
 
 def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:

@@ -1,0 +1,111 @@
+"""Файлы проекта: зависимости pip и conda совпадают, уроки чистые, README и CI согласованы."""
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CONDA_NAMES = {"pytorch": "torch"}  # имя пакета в conda-forge → имя в PyPI
+
+
+def _split(req: str) -> tuple[str, str]:
+    m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", req)
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def _pip_deps() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = project["dependencies"] + project["optional-dependencies"]["dev"]
+    return dict(_split(r) for r in reqs)
+
+
+def _conda_deps() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    deps = {}
+    for item in env["dependencies"]:
+        if isinstance(item, str):
+            name, spec = _split(item)
+            if name not in ("python", "pip"):
+                deps[CONDA_NAMES.get(name, name)] = spec
+    return deps
+
+
+def test_pip_and_conda_dependencies_agree():
+    pip, conda = _pip_deps(), _conda_deps()
+    assert set(pip) == set(conda), (f"только в pyproject.toml: {sorted(set(pip) - set(conda))}, "
+                                    f"только в environment.yml: {sorted(set(conda) - set(pip))}")
+    for name in pip:
+        assert pip[name] == conda[name], f"{name}: pyproject {pip[name]!r}, environment.yml {conda[name]!r}"
+
+
+def test_ranges_not_pins():
+    for name, spec in _pip_deps().items():
+        assert "==" not in spec and spec, f"{name}: нужен диапазон версий, а не {spec!r}"
+
+
+def test_environment_header():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert env["name"] == "cnn-course"
+    assert env["channels"] == ["conda-forge", "nodefaults"]
+    pip_section = [d for d in env["dependencies"] if isinstance(d, dict)]
+    assert pip_section == [{"pip": ["-e ."]}]
+    assert any(isinstance(d, str) and d.startswith("python") and "3.11" in d for d in env["dependencies"])
+
+
+def test_readme_two_commands_and_ci():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make lab" in readme and "make test" in readme
+    assert "conda env create -f environment.yml" in readme
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^make test$", ci, re.M), ".ci/run должен вызывать ту же команду, что в README"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^lab:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_readme_lists_every_lesson():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert NOTEBOOKS, "нет ни одного урока"
+    for nb in NOTEBOOKS:
+        assert nb.name in readme, f"урок {nb.name} не упомянут в таблице уроков README"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"{path.name}: ячейка {i} сохранена с выводом"
+            assert cell.get("execution_count") is None, f"{path.name}: ячейка {i} с номером запуска"
+    text = path.read_text(encoding="utf-8")
+    for marker in ("/home/", "/root/", "/Users/", "C:\\\\", ".cuda()"):
+        assert marker not in text, f"{path.name}: найдено {marker!r} (пути машины или жёсткий CUDA)"
+    assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_imports_package_and_checks_facts(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "cnn_course" in code, f"{path.name}: урок должен пользоваться пакетом cnn_course"
+    assert code.count("assert ") >= 3, f"{path.name}: урок должен проверять assert'ами то, чему учит"
+    assert not re.search(r"^\s*def (conv2d|pool2d|check)", code, re.M), \
+        f"{path.name}: помощники живут в cnn_course, а не копируются в урок"
+
+
+def test_module_conventions():
+    for path in sorted((ROOT / "cnn_course").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith('"""'), f"{path.name}: нет строки документации модуля"
+        if not path.name.startswith("_"):
+            assert "__all__" in text, f"{path.name}: нет __all__"
+        assert len(text.splitlines()) <= 450, f"{path.name}: модуль длиннее 450 строк — разделите его"
+        for bad in ("manual_seed(", "rcParams", "plt.style"):
+            if bad == "manual_seed(":
+                assert not re.search(r"^torch\.manual_seed\(", text, re.M), f"{path.name}: зерно при импорте"
+            else:
+                assert bad not in text, f"{path.name}: {bad} меняет глобальное состояние"

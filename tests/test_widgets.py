@@ -1,0 +1,94 @@
+"""Виджеты: чистая логика против PyTorch, а сами виджеты реагируют на ползунки."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cnn_course import conv_step, explorer_kernel, integer_grid
+from cnn_course.widgets import conv_explorer, kernel_editor
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("padding", [0, 1, 2, "same"])
+@pytest.mark.parametrize("dilation", [1, 2])
+def test_conv_step_matches_torch(k, stride, padding, dilation):
+    img = integer_grid(7, 6, seed=k).double()
+    kernel = explorer_kernel(k).double()
+    if padding == "same" and stride > 1:
+        with pytest.raises(ValueError, match="stride=1"):
+            conv_step(img, kernel, stride=stride, padding=padding, dilation=dilation)
+        return
+    if padding != "same" and dilation * (k - 1) + 1 > 6 + 2 * padding:
+        with pytest.raises(ValueError, match="Ядро больше входа"):
+            conv_step(img, kernel, stride=stride, padding=padding, dilation=dilation)
+        return
+    expected = F.conv2d(img[None, None], kernel[None, None], torch.tensor([1.5], dtype=torch.float64),
+                        stride=stride, padding=padding, dilation=dilation)[0, 0]
+    for row in range(expected.shape[0]):
+        for col in range(expected.shape[1]):
+            step = conv_step(img, kernel, bias=1.5, stride=stride, padding=padding, dilation=dilation,
+                             row=row, col=col)
+            torch.testing.assert_close(step.output, expected)
+            assert step.z == pytest.approx(float(expected[row, col]))
+            # слагаемые формулы действительно дают z
+            assert sum(w * x for w, x in step.terms) + 1.5 == pytest.approx(step.z)
+            assert len(step.window) == k * k
+            assert step.formula().rsplit("= ", 1)[1].strip("()") == f"{round(step.z, 3):g}"
+
+
+def test_conv_step_clamps_position():
+    step = conv_step(integer_grid(), explorer_kernel(3), row=99, col=-4)
+    assert (step.row, step.col) == (3, 0)
+
+
+def test_conv_explorer_reacts_to_every_slider():
+    w = conv_explorer()
+    size, formula, picture = (w.views[k] for k in ("size", "formula", "picture"))
+    assert "выход 4×4" in size.value and bytes(picture.value).startswith(b"\x89PNG")
+    seen = {(size.value, formula.value, bytes(picture.value))}
+    for name, value in [("stride", 2), ("padding", 1), ("dilation", 2), ("bias", 3), ("kernel_size", 2),
+                        ("row", 1), ("col", 1)]:
+        w.controls[name].value = value
+        state = (size.value, formula.value, bytes(picture.value))
+        assert state not in seen, f"виджет не изменился после {name}={value}"
+        seen.add(state)
+    # stride=2, padding=1, dilation=2, ядро 2: (6 + 2 - 2 - 1) // 2 + 1 = 3
+    assert "выход 3×3" in size.value
+    assert w.controls["row"].max == 2
+    assert "+ 3 =" in formula.value
+
+
+def test_conv_explorer_flags_impossible_config_and_recovers():
+    w = conv_explorer()
+    w.controls["kernel_size"].value = 5
+    w.controls["dilation"].value = 3
+    assert "Так нельзя" in w.views["size"].value and "Ядро больше входа" in w.views["size"].value
+    w.controls["dilation"].value = 1
+    assert "выход 2×2" in w.views["size"].value
+
+
+def test_position_slider_limits_follow_output_size():
+    w = conv_explorer()
+    w.controls["row"].value = 3
+    w.controls["stride"].value = 3  # выход 2×2: строка 3 недопустима
+    assert w.controls["row"].max == 1 and w.controls["row"].value == 1
+    assert "z[1,0]" in w.views["formula"].value
+
+
+def test_kernel_editor_reacts():
+    img = torch.rand(1, 24, 24, generator=torch.Generator().manual_seed(0))
+    w = kernel_editor(img)
+    stats, picture = w.views["stats"], w.views["picture"]
+    first = (stats.value, bytes(picture.value))
+    assert "max = " in stats.value
+    w.views["preset"].value = "sobel_x"
+    assert [w.controls[f"w0{c}"].value for c in range(3)] == [-1.0, 0.0, 1.0]
+    after_preset = (stats.value, bytes(picture.value))
+    assert after_preset != first
+    w.controls["activation"].value = "relu"
+    assert "min = 0.000" in stats.value
+    w.controls["bias"].value = 0.5
+    assert (stats.value, bytes(picture.value)) != after_preset
+    w.controls["w11"].value = 2.0
+    assert w.controls["w11"].value == 2.0 and bytes(picture.value).startswith(b"\x89PNG")
