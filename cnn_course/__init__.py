@@ -17,11 +17,22 @@ from .conv import (
     same_padding,
 )
 from .exercises import EXERCISES, CheckResult, check, exercise
-from .explore import ConvStep, conv_step, explorer_kernel
+from .explore import LAYER_KINDS, ConvStep, PoolStep, ShapeRow, conv_step, explorer_kernel, pool_step, shape_table
 from .images import integer_grid, load_photo, to_grayscale
 from .plotting import CourseFigure, draw_grid, figure_to_png, new_figure, show_images
+from .pooling import POOL_MODES, MinPool1d, MinPool2d, MinPool3d, pool2d_naive
 from .settings import fast_mode, get_device
-from .shapes import conv_output_size, pool_output_size
+from .shapes import (
+    LayerRow,
+    ReceptiveField,
+    ShapeMismatchError,
+    ShapeTrace,
+    conv_output_size,
+    count_parameters,
+    pool_output_size,
+    receptive_field,
+    trace_shapes,
+)
 
 __version__ = "0.1.0"
 
@@ -29,9 +40,11 @@ __all__ = [
     "ACTIVATIONS", "KERNEL_NAMES", "KERNEL_TITLES", "activation", "classic_kernel", "classic_kernels",
     "conv2d_im2col", "conv2d_naive", "filter_image", "same_padding",
     "EXERCISES", "CheckResult", "check", "exercise",
-    "ConvStep", "conv_step", "explorer_kernel",
+    "LAYER_KINDS", "ConvStep", "PoolStep", "ShapeRow", "conv_step", "explorer_kernel", "pool_step", "shape_table",
+    "POOL_MODES", "MinPool1d", "MinPool2d", "MinPool3d", "pool2d_naive",
     "integer_grid", "load_photo", "to_grayscale",
     "CourseFigure", "draw_grid", "figure_to_png", "new_figure", "show_images",
     "fast_mode", "get_device",
-    "conv_output_size", "pool_output_size",
+    "conv_output_size", "pool_output_size", "count_parameters", "receptive_field", "trace_shapes",
+    "LayerRow", "ReceptiveField", "ShapeMismatchError", "ShapeTrace",
 ]

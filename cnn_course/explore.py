@@ -8,8 +8,11 @@ import torch
 
 from ._validate import check_int, check_tensor
 from .conv import conv2d_naive, same_padding
+from .pooling import pool2d_naive
+from .shapes import conv_output_size, pool_output_size
 
-__all__ = ["ConvStep", "conv_step", "explorer_kernel"]
+__all__ = ["ConvStep", "conv_step", "explorer_kernel", "PoolStep", "pool_step", "ShapeRow", "shape_table",
+           "LAYER_KINDS"]
 
 
 def explorer_kernel(size: int) -> torch.Tensor:
@@ -107,3 +110,100 @@ def conv_step(image, kernel, bias=0.0, stride=1, padding=0, dilation=1, row=0, c
             terms.append((float(kernel[u, v]), float(padded[r, c])))
     return ConvStep(padded, kernel, float(bias), out, row, col, tuple(window), tuple(terms),
                     float(out[row, col]), (top, left))
+
+
+@dataclass(frozen=True)
+class PoolStep:
+    """Один шаг пулинга: окно выхода (row, col), его клетки и выбранное значение.
+
+    Attributes:
+        output: карта после пулинга (H', W').
+        window: клетки окна во входе (строка, столбец).
+        chosen: клетки, откуда взято значение (для max/min — одна, для avg — все клетки окна).
+        value: значение выхода в (row, col).
+    """
+
+    output: torch.Tensor
+    row: int
+    col: int
+    window: tuple
+    chosen: tuple
+    value: float
+
+    @property
+    def out_size(self) -> tuple[int, int]:
+        return tuple(self.output.shape)
+
+
+def pool_step(image, kernel_size=2, stride=None, mode="max", row=0, col=0) -> PoolStep:
+    """Пулинг картинки (H, W) и разбор одного окна (без дополнения).
+
+    Raises:
+        ValueError: окно больше входа, неизвестный режим — по-русски из :func:`pool2d_naive`.
+    """
+    image = check_tensor(image, "image", 2, "(H, W)").double()
+    out = pool2d_naive(image[None, None], kernel_size, stride, 0, mode)[0, 0]  # (H', W')
+    k = check_int(kernel_size, "kernel_size", minimum=1)
+    s = k if stride is None else check_int(stride, "stride", minimum=1)
+    row = min(max(int(row), 0), out.shape[0] - 1)
+    col = min(max(int(col), 0), out.shape[1] - 1)
+    window = tuple((row * s + u, col * s + v) for u in range(k) for v in range(k))
+    values = [float(image[r, c]) for r, c in window]
+    if mode == "avg":
+        chosen = window
+    else:
+        best = max(values) if mode == "max" else min(values)
+        chosen = (window[values.index(best)],)
+    return PoolStep(out, row, col, window, chosen, float(out[row, col]))
+
+
+LAYER_KINDS = ("нет", "conv", "maxpool", "avgpool")
+
+
+@dataclass(frozen=True)
+class ShapeRow:
+    """Строка калькулятора форм: описание слоя, форма после него или ошибка."""
+
+    label: str
+    shape: tuple | None
+    error: str | None = None
+
+
+def shape_table(size: int, channels: int, layers) -> list[ShapeRow]:
+    """Формы тензора (1, C, H, W) после каждого слоя стопки — по формулам, без запуска сети.
+
+    Args:
+        size: сторона квадратного входа H = W.
+        channels: число каналов входа.
+        layers: последовательность словарей ``{"kind": "conv"|"maxpool"|"avgpool"|"нет",
+            "kernel_size": k, "stride": s, "padding": p, "out_channels": c}``;
+            слои с ``kind="нет"`` пропускаются.
+
+    Returns:
+        Строки :class:`ShapeRow`; первая — вход. На первом невозможном слое строка получает
+        ``error`` (по-русски), и дальше таблица не идёт.
+    """
+    size = check_int(size, "size", minimum=1)
+    channels = check_int(channels, "channels", minimum=1)
+    rows = [ShapeRow("вход", (1, channels, size, size))]
+    for i, layer in enumerate(layers, start=1):
+        kind = layer["kind"]
+        if kind == "нет":
+            continue
+        k, s, p = layer["kernel_size"], layer["stride"], layer["padding"]
+        if kind == "conv":
+            label = f"{i}. Conv2d({channels}, {layer['out_channels']}, kernel_size={k}, stride={s}, padding={p})"
+        else:
+            name = "MaxPool2d" if kind == "maxpool" else "AvgPool2d"
+            label = f"{i}. {name}(kernel_size={k}, stride={s}, padding={p})"
+        try:
+            if kind == "conv":
+                size = conv_output_size(size, k, s, p)
+                channels = layer["out_channels"]
+            else:
+                size = pool_output_size(size, k, s, p)
+        except ValueError as err:
+            rows.append(ShapeRow(label, None, str(err)))
+            break
+        rows.append(ShapeRow(label, (1, channels, size, size)))
+    return rows

@@ -8,11 +8,11 @@ import ipywidgets as widgets
 import torch
 
 from .conv import ACTIVATIONS, KERNEL_NAMES, KERNEL_TITLES, classic_kernel, filter_image
-from .explore import conv_step, explorer_kernel
+from .explore import LAYER_KINDS, conv_step, explorer_kernel, pool_step, shape_table
 from .images import integer_grid, load_photo
 from .plotting import draw_grid, figure_to_png, new_figure
 
-__all__ = ["Explorer", "conv_explorer", "kernel_editor"]
+__all__ = ["Explorer", "conv_explorer", "kernel_editor", "pool_explorer", "shape_calculator"]
 
 
 class Explorer(widgets.VBox):
@@ -177,3 +177,104 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
 
     preset.observe(apply_preset, names="value")
     return editor
+
+
+_MODE_TITLES = {"max": "максимум", "min": "минимум", "avg": "среднее"}
+
+
+def _render_pool(controls, views) -> None:
+    """Связь обозревателя пулинга с :func:`cnn_course.explore.pool_step`."""
+    c = {name: ctl.value for name, ctl in controls.items()}
+    try:
+        step = pool_step(views["image_data"], c["kernel_size"], c["stride"], c["mode"], c["row"], c["col"])
+    except ValueError as err:
+        views["size"].value = f"<b style='color:#b00020'>Так нельзя:</b> {html.escape(str(err))}"
+        views["value"].value = ""
+        views["picture"].value = b""
+        return
+    h_out, w_out = step.out_size
+    for name, limit in (("row", h_out - 1), ("col", w_out - 1)):
+        controls[name].max = limit
+        controls[name].value = min(controls[name].value, limit)
+    h, w = views["image_data"].shape
+    views["size"].value = (f"Вход {h}×{w}, окно {c['kernel_size']}×{c['kernel_size']}, stride={c['stride']} → "
+                           f"<b>выход {h_out}×{w_out}</b> = ({h} − {c['kernel_size']}) // {c['stride']} + 1")
+    cells = ", ".join(f"{float(views['image_data'][r, cc]):g}" for r, cc in step.window)
+    views["value"].value = (f"Окно [{step.row},{step.col}]: {cells} → {_MODE_TITLES[c['mode']]} = "
+                            f"<b>{step.value:g}</b>")
+    fig = new_figure(8, 4)
+    ax_in, ax_out = fig.subplots(1, 2, width_ratios=[w, max(w_out, 2)])
+    draw_grid(ax_in, views["image_data"], highlight=step.window, title="вход: окно и выбранное значение")
+    for r, cc in step.chosen:
+        ax_in.plot(cc, r, "o", markersize=22, markerfacecolor="none", markeredgecolor="crimson", markeredgewidth=2)
+    draw_grid(ax_out, step.output, marker=(step.row, step.col), title=f"{c['mode']}-пулинг", cmap="Oranges")
+    views["picture"].value = figure_to_png(fig)
+
+
+def pool_explorer(image=None, seed: int = 3) -> Explorer:
+    """Обозреватель пулинга: окно, шаг и режим (max, min, avg); видно каждое окно и выбранное значение.
+
+    Args:
+        image: вход (H, W); по умолчанию — сетка 6×6 целых чисел.
+        seed: зерно для сетки по умолчанию.
+
+    Returns:
+        :class:`Explorer`.
+    """
+    data = integer_grid(6, 6, seed=seed) if image is None else torch.as_tensor(image).float()
+    controls = {
+        "kernel_size": _slider("окно (kernel_size)", 2, 1, 4),
+        "stride": _slider("шаг (stride)", 2, 1, 4),
+        "mode": widgets.ToggleButtons(options=[("max", "max"), ("min", "min"), ("avg", "avg")], value="max",
+                                      description="режим"),
+        "row": _slider("строка выхода", 0, 0, 2),
+        "col": _slider("столбец выхода", 0, 0, 2),
+    }
+    views = {"image_data": data, "size": widgets.HTML(), "value": widgets.HTML(),
+             "picture": widgets.Image(format="png")}
+    children = [widgets.HBox([widgets.VBox([controls["kernel_size"], controls["stride"], controls["mode"]]),
+                              widgets.VBox([controls["row"], controls["col"]])]),
+                views["size"], views["value"], views["picture"]]
+    return Explorer(controls, views, children, _render_pool)
+
+
+def _render_shapes(controls, views) -> None:
+    """Связь калькулятора форм с :func:`cnn_course.explore.shape_table`."""
+    layers = [{"kind": controls[f"kind{i}"].value, "kernel_size": controls[f"kernel{i}"].value,
+               "stride": controls[f"stride{i}"].value, "padding": controls[f"padding{i}"].value,
+               "out_channels": controls[f"channels{i}"].value} for i in range(views["n_layers"])]
+    rows = shape_table(controls["size"].value, controls["in_channels"].value, layers)
+    body = []
+    for row in rows:
+        if row.error:
+            body.append(f"<tr><td>{html.escape(row.label)}</td><td style='color:#b00020'><b>невозможно:</b> "
+                        f"{html.escape(row.error)}</td></tr>")
+        else:
+            body.append(f"<tr><td>{html.escape(row.label)}</td><td><code>{row.shape}</code></td></tr>")
+    views["table"].value = ("<table><tr><th>слой</th><th>форма (batch, channels, H, W)</th></tr>"
+                            + "".join(body) + "</table>")
+
+
+def shape_calculator(n_layers: int = 4) -> Explorer:
+    """Калькулятор форм: размер входа и стопка из ``n_layers`` слоёв свёртки/пулинга с ползунками.
+
+    Для каждого слоя выбираются тип, ядро, шаг, дополнение и число фильтров; таблица
+    показывает форму после каждого слоя и объясняет по-русски невозможную конфигурацию.
+
+    Returns:
+        :class:`Explorer` (таблица — ``views['table']``).
+    """
+    preset = [("conv", 3, 1, 1, 16), ("maxpool", 2, 2, 0, 16), ("conv", 3, 1, 1, 32), ("maxpool", 2, 2, 0, 32)]
+    controls = {"size": _slider("вход H = W", 64, 4, 256), "in_channels": _slider("каналов", 3, 1, 4)}
+    rows = [widgets.HBox([controls["size"], controls["in_channels"]])]
+    for i in range(n_layers):
+        kind, k, s, p, ch = preset[i] if i < len(preset) else ("нет", 3, 1, 0, 8)
+        controls[f"kind{i}"] = widgets.Dropdown(options=list(LAYER_KINDS), value=kind, description=f"слой {i + 1}",
+                                                layout=widgets.Layout(width="170px"))
+        controls[f"kernel{i}"] = _slider("ядро", k, 1, 7)
+        controls[f"stride{i}"] = _slider("шаг", s, 1, 4)
+        controls[f"padding{i}"] = _slider("padding", p, 0, 3)
+        controls[f"channels{i}"] = _slider("фильтров", ch, 1, 64)
+        rows.append(widgets.HBox([controls[f"{n}{i}"] for n in ("kind", "kernel", "stride", "padding", "channels")]))
+    views = {"table": widgets.HTML(), "n_layers": n_layers}
+    return Explorer(controls, views, rows + [views["table"]], _render_shapes)

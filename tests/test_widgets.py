@@ -1,6 +1,7 @@
 """Виджеты: чистая логика против PyTorch, а сами виджеты реагируют на ползунки."""
 
 import pytest
+import torch.nn as nn
 import torch
 import torch.nn.functional as F
 
@@ -92,3 +93,89 @@ def test_kernel_editor_reacts():
     assert (stats.value, bytes(picture.value)) != after_preset
     w.controls["w11"].value = 2.0
     assert w.controls["w11"].value == 2.0 and bytes(picture.value).startswith(b"\x89PNG")
+
+
+from cnn_course import pool_step, shape_table  # noqa: E402
+from cnn_course.widgets import pool_explorer, shape_calculator  # noqa: E402
+
+
+@pytest.mark.parametrize("mode", ["max", "min", "avg"])
+@pytest.mark.parametrize("k,stride", [(1, None), (2, None), (3, None), (2, 1), (3, 2), (4, 1)])
+def test_pool_step_matches_torch(mode, k, stride):
+    img = integer_grid(7, 6, seed=k).double()
+    x = img[None, None]
+    expected = {"max": F.max_pool2d(x, k, stride), "min": -F.max_pool2d(-x, k, stride),
+                "avg": F.avg_pool2d(x, k, stride)}[mode][0, 0]
+    for row in range(expected.shape[0]):
+        for col in range(expected.shape[1]):
+            step = pool_step(img, k, stride, mode, row, col)
+            torch.testing.assert_close(step.output, expected)
+            assert step.value == pytest.approx(float(expected[row, col]))
+            chosen = [float(img[r, c]) for r, c in step.chosen]
+            if mode == "avg":
+                assert sum(chosen) / len(chosen) == pytest.approx(step.value)
+            else:
+                assert chosen == [step.value] and step.chosen[0] in step.window
+
+
+def test_shape_table_matches_real_layers():
+    import itertools
+    kinds = {"conv": lambda c_in, l: nn.Conv2d(c_in, l["out_channels"], l["kernel_size"], l["stride"], l["padding"]),
+             "maxpool": lambda c_in, l: nn.MaxPool2d(l["kernel_size"], l["stride"], l["padding"]),
+             "avgpool": lambda c_in, l: nn.AvgPool2d(l["kernel_size"], l["stride"], l["padding"])}
+    checked = 0
+    for size, (k1, k2), s, p, kind in itertools.product([7, 16, 31], [(3, 2), (5, 3), (2, 2)], [1, 2], [0, 1],
+                                                        ["maxpool", "avgpool"]):
+        layers = [dict(kind="conv", kernel_size=k1, stride=s, padding=p, out_channels=5),
+                  dict(kind="нет", kernel_size=9, stride=1, padding=0, out_channels=1),
+                  dict(kind=kind, kernel_size=k2, stride=s, padding=p, out_channels=1)]
+        rows = shape_table(size, 3, layers)
+        x = torch.zeros(1, 3, size, size)
+        channels = 3
+        for row, layer in zip(rows[1:], [layers[0], layers[2]]):
+            try:
+                x = kinds[layer["kind"]](channels, layer)(x)
+            except RuntimeError:
+                assert row.error, row
+                break
+            channels = x.shape[1]
+            assert row.error is None and row.shape == tuple(x.shape), (row, x.shape)
+            checked += 1
+    assert checked > 50
+
+
+def test_pool_explorer_reacts():
+    w = pool_explorer()
+    size, value, picture = w.views["size"], w.views["value"], w.views["picture"]
+    assert "выход 3×3" in size.value and "максимум" in value.value
+    seen = {(size.value, value.value, bytes(picture.value))}
+    for name, v in [("mode", "min"), ("mode", "avg"), ("kernel_size", 3), ("stride", 1), ("row", 2), ("col", 1)]:
+        w.controls[name].value = v
+        state = (size.value, value.value, bytes(picture.value))
+        assert state not in seen, f"виджет не изменился после {name}={v}"
+        seen.add(state)
+    assert "выход 4×4" in size.value and "среднее" in value.value
+    w.controls["kernel_size"].value = 4
+    w.controls["stride"].value = 4  # окно 4, шаг 4 на 6×6: выход 1×1
+    assert "выход 1×1" in size.value and w.controls["row"].max == 0
+
+
+def test_pool_explorer_flags_window_too_large():
+    w = pool_explorer(torch.arange(9.0).view(3, 3))
+    w.controls["kernel_size"].value = 4
+    assert "Так нельзя" in w.views["size"].value and "больше входа" in w.views["size"].value
+
+
+def test_shape_calculator_reacts_and_flags():
+    w = shape_calculator()
+    table = w.views["table"]
+    assert "(1, 32, 16, 16)" in table.value  # 64 → conv → pool → conv → pool
+    w.controls["size"].value = 32
+    assert "(1, 32, 8, 8)" in table.value
+    w.controls["channels2"].value = 10
+    assert "(1, 10, 8, 8)" in table.value
+    w.controls["kind3"].value = "нет"
+    assert "(1, 10, 16, 16)" in table.value and "4. MaxPool2d" not in table.value
+    w.controls["size"].value = 4
+    w.controls["kernel2"].value = 7
+    assert "невозможно" in table.value and "Выход пуст" in table.value
