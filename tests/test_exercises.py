@@ -52,3 +52,26 @@ def test_repr_and_unknown_key():
     assert "conv.params" in exercise("conv.params")._repr_markdown_()
     with pytest.raises(KeyError, match="conv.params"):
         check("nope", 1)
+
+
+def _pool(x, k, mode):
+    return {"max": torch.nn.MaxPool2d(k), "avg": torch.nn.AvgPool2d(k)}[mode](x)
+
+
+def test_lesson2_and_3_answers_computed_with_torch():
+    from cnn_course import MinPool2d, receptive_field
+    assert check("pool.output_shape", tuple(torch.nn.MaxPool2d(2)(torch.zeros(8, 16, 64, 64)).shape))
+    win = torch.tensor([[[[1.0, -3.0], [4.0, 0.0]]]])
+    assert check("pool.modes", (_pool(win, 2, "max").item(), MinPool2d(2)(win).item(), _pool(win, 2, "avg").item()))
+    x = torch.zeros(1, 1, 7, 7)
+    assert check("pool.odd_size", (torch.nn.MaxPool2d(2)(x).shape[-1], torch.nn.MaxPool2d(2, ceil_mode=True)(x).shape[-1]))
+    assert check("pool.params", sum(p.numel() for p in torch.nn.MaxPool2d(2).parameters()))
+    assert check("shapes.conv_weight", torch.nn.Conv2d(3, 16, 5).weight.shape)
+    blocks = []
+    for c_in, c_out in [(3, 8), (8, 8), (8, 4)]:
+        blocks += [torch.nn.Conv2d(c_in, c_out, 3, padding="same"), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+    flat = torch.nn.Sequential(*blocks, torch.nn.Flatten())(torch.zeros(1, 3, 128, 128))
+    assert check("shapes.flatten", flat.shape[1])
+    assert check("shapes.conv1d", torch.nn.Conv1d(1, 8, 5, stride=2)(torch.zeros(4, 1, 100)).shape)
+    assert check("shapes.receptive_field", receptive_field([torch.nn.Conv2d(1, 1, 3)] * 3).size)
+    assert not check("shapes.conv_weight", (16, 3, 5, 5, 1))
