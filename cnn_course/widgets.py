@@ -49,6 +49,20 @@ def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider):
                 continuous_update=True, style={"description_width": "initial"})
 
 
+def _show_error(views, err: ValueError, text_view: str) -> None:
+    """Показывает русское сообщение о невозможной конфигурации и очищает рисунок."""
+    views["size"].value = f"<b style='color:#b00020'>Так нельзя:</b> {html.escape(str(err))}"
+    views[text_view].value = ""
+    views["picture"].value = b""
+
+
+def _limit_position(controls, h_out: int, w_out: int) -> None:
+    """Ползунки позиции (row, col) не выходят за карту выхода (H', W')."""
+    for name, limit in (("row", h_out - 1), ("col", w_out - 1)):
+        controls[name].max = limit
+        controls[name].value = min(controls[name].value, limit)
+
+
 def _render_conv(controls, views) -> None:
     """Связь обозревателя свёртки с :func:`cnn_course.explore.conv_step`."""
     c = {name: ctl.value for name, ctl in controls.items()}
@@ -57,14 +71,10 @@ def _render_conv(controls, views) -> None:
         step = conv_step(views["image_data"], kernel, bias=c["bias"], stride=c["stride"],
                          padding=c["padding"], dilation=c["dilation"], row=c["row"], col=c["col"])
     except ValueError as err:
-        views["size"].value = f"<b style='color:#b00020'>Так нельзя:</b> {html.escape(str(err))}"
-        views["formula"].value = ""
-        views["picture"].value = b""
+        _show_error(views, err, "formula")
         return
     h_out, w_out = step.out_size
-    for name, limit in (("row", h_out - 1), ("col", w_out - 1)):
-        controls[name].max = limit
-        controls[name].value = min(controls[name].value, limit)
+    _limit_position(controls, h_out, w_out)
     h, w = views["image_data"].shape
     views["size"].value = (
         f"Вход {h}×{w}, ядро {c['kernel_size']}×{c['kernel_size']}, stride={c['stride']}, "
@@ -188,14 +198,10 @@ def _render_pool(controls, views) -> None:
     try:
         step = pool_step(views["image_data"], c["kernel_size"], c["stride"], c["mode"], c["row"], c["col"])
     except ValueError as err:
-        views["size"].value = f"<b style='color:#b00020'>Так нельзя:</b> {html.escape(str(err))}"
-        views["value"].value = ""
-        views["picture"].value = b""
+        _show_error(views, err, "value")
         return
     h_out, w_out = step.out_size
-    for name, limit in (("row", h_out - 1), ("col", w_out - 1)):
-        controls[name].max = limit
-        controls[name].value = min(controls[name].value, limit)
+    _limit_position(controls, h_out, w_out)
     h, w = views["image_data"].shape
     views["size"].value = (f"Вход {h}×{w}, окно {c['kernel_size']}×{c['kernel_size']}, stride={c['stride']} → "
                            f"<b>выход {h_out}×{w_out}</b> = ({h} − {c['kernel_size']}) // {c['stride']} + 1")
