@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 
 from ._validate import check_choice, check_int
+from .pooling import _MinPoolNd
 
 __all__ = [
     "conv_output_size", "pool_output_size", "count_parameters", "receptive_field", "ReceptiveField",
@@ -147,7 +148,7 @@ def receptive_field(model_or_layers) -> ReceptiveField:
         if isinstance(layer, _STOP):
             break
         if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
-                              nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)) or hasattr(layer, "_max_pool"):
+                              nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, _MinPoolNd)):
             k = _first(layer.kernel_size)
             s = _first(layer.stride) if layer.stride is not None else k
             d = _first(getattr(layer, "dilation", 1))

@@ -146,5 +146,8 @@ def test_receptive_field_lecture_model_and_errors():
     rf = receptive_field(sun_model())
     assert (rf.size, rf.stride) == (22, 8)
     assert receptive_field([nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)]).size == 5
+    from cnn_course import MinPool2d
+    with_min = receptive_field([nn.Conv2d(1, 1, 3), MinPool2d(2), nn.Conv2d(1, 1, 3)])
+    assert (with_min.size, with_min.stride) == (8, 2)  # MinPool2d меняет поле так же, как MaxPool2d
     with pytest.raises(TypeError, match="Upsample"):
         receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Upsample(scale_factor=2)))
