@@ -1,0 +1,169 @@
+"""Рецепты обучения регрессора солнца: «лекция» и «быстрый» — одной функцией train_sun."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+from ._validate import check_choice, check_int
+from .data import SunDataset, read_labels
+from .models import sun_heatmap_net, sun_regressor
+from .train import History, TensorLoader, evaluate, fit, get_device, reorder_relu_pool, save_checkpoint
+
+__all__ = ["RECIPES", "SunRecipe", "SunResult", "train_sun", "recipe_model"]
+
+
+@dataclass(frozen=True)
+class SunRecipe:
+    """Настройки рецепта обучения.
+
+    Attributes:
+        input_size: сторона картинки на входе сети (None — как в файлах).
+        normalize_targets: цели (x, y) переводятся в [-1, 1].
+        epochs, batch_size, lr, weight_decay: как обычно; optimizer — 'adam' или 'adamw'.
+        onecycle: планировщик OneCycleLR.
+        width: ширина быстрой сети (для 'fast').
+    """
+
+    name: str
+    input_size: int | None
+    normalize_targets: bool
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    optimizer: str
+    onecycle: bool
+    width: int = 8
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+RECIPES = {
+    "lecture": SunRecipe(
+        "lecture", input_size=None, normalize_targets=False, epochs=5, batch_size=32, lr=1e-3,
+        weight_decay=1e-3, optimizer="adam", onecycle=False,
+        notes=("модель и оптимизатор лекции", "цели в пикселях", "ускорение: предзагрузка, channels_last, "
+               "ReLU после пулинга"),
+    ),
+    "fast": SunRecipe(
+        "fast", input_size=64, normalize_targets=True, epochs=3, batch_size=64, lr=1e-2, weight_decay=1e-4,
+        optimizer="adamw", onecycle=True, width=8,
+        notes=("вход 64×64", "цели в [-1, 1]", "BatchNorm", "OneCycleLR", "тепловая карта + soft-argmax"),
+    ),
+}
+
+
+def recipe_model(recipe: SunRecipe, image_size: int = 256, seed: int | None = 0) -> nn.Module:
+    """Модель рецепта: сеть лекции (с ReLU после пулинга) или быстрая сеть с тепловой картой."""
+    if recipe.name == "lecture":
+        return reorder_relu_pool(sun_regressor(seed=seed))
+    return sun_heatmap_net(width=recipe.width, image_size=image_size, seed=seed)
+
+
+@dataclass
+class SunResult:
+    """Итог :func:`train_sun`: модель, история, метрики на тесте и время."""
+
+    recipe: SunRecipe
+    model: nn.Module
+    history: History
+    test: dict
+    preload_seconds: float
+    image_size: int
+    device: str
+
+    @property
+    def train_seconds(self) -> float:
+        """Время обучения (сумма эпох, без предзагрузки и оценки), секунды."""
+        return self.history.train_seconds
+
+    @property
+    def center(self) -> float:
+        return self.image_size / 2 if self.recipe.normalize_targets else 0.0
+
+    @property
+    def scale(self) -> float:
+        return self.image_size / 2 if self.recipe.normalize_targets else 1.0
+
+    @torch.no_grad()
+    def predict_px(self, images: torch.Tensor) -> torch.Tensor:
+        """Предсказывает центр солнца.
+
+        Args:
+            images: uint8 (N, 3, H, W) — картинки исходного размера.
+
+        Returns:
+            float32 (N, 2): (x, y) в пикселях исходной картинки.
+        """
+        if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
+            raise TypeError("images: ожидался uint8-тензор (N, 3, H, W) — например, SunDataset(..., preload=True).images")
+        x = images.float() / 255.0
+        size = self.recipe.input_size
+        if size is not None and x.shape[-1] != size:
+            x = F.interpolate(x, size=(size, size), mode="area")  # как Image.BOX при целом коэффициенте
+        if self.recipe.normalize_targets:
+            x = x - 0.5
+        device = next(self.model.parameters()).device
+        self.model.eval()
+        out = self.model(x.to(device).contiguous(memory_format=torch.channels_last)).cpu()
+        return out * self.scale + self.center
+
+
+def _image_side(folder: Path) -> int:
+    """Сторона первой картинки набора (проверяет, что картинки квадратные)."""
+    name = next(iter(read_labels(folder)))
+    with Image.open(folder / name) as img:
+        w, h = img.size
+    if w != h:
+        raise ValueError(f"Ожидались квадратные картинки, {folder / name} имеет размер {w}×{h}")
+    return w
+
+
+def train_sun(data_dir, recipe: str = "fast", *, epochs: int | None = None, device="auto", seed: int = 0,
+              progress: bool = True, out=None, live_plot: bool = False) -> SunResult:
+    """Обучает регрессор солнца на наборе в формате лекции и оценивает его на тесте.
+
+    Args:
+        data_dir: папка с ``train/format.json`` и ``test/format.json``.
+        recipe: ``'lecture'`` или ``'fast'`` (см. ``RECIPES``).
+        epochs: число эпох (None — из рецепта).
+        device: 'auto' (CUDA → MPS → CPU), 'cpu', 'cuda', 'mps'.
+        seed: зерно инициализации и перемешивания.
+        out: путь для сохранения весов (:func:`~cnn_course.train.save_checkpoint`).
+
+    Returns:
+        :class:`SunResult` (``test['mse_px']``, ``test['rmse_px']`` — ошибка в пикселях).
+    """
+    check_choice(recipe, "recipe", list(RECIPES))
+    rec = RECIPES[recipe]
+    epochs = rec.epochs if epochs is None else check_int(epochs, "epochs", minimum=1)
+    dev = get_device(device) if isinstance(device, str) else device
+    data_dir = Path(data_dir)
+    side = _image_side(data_dir / "train")
+    start = time.perf_counter()
+    train = SunDataset(data_dir, train=True, preload=True, size=rec.input_size, progress=progress)
+    test = SunDataset(data_dir, train=False, preload=True, size=rec.input_size, progress=progress)
+    preload_seconds = time.perf_counter() - start
+    center = side / 2 if rec.normalize_targets else 0.0
+    scale = side / 2 if rec.normalize_targets else 1.0
+    shift = 0.5 if rec.normalize_targets else 0.0
+    common = dict(target_center=center, target_scale=scale, shift=shift)
+    train_loader = TensorLoader(train.images, train.targets_tensor(), rec.batch_size, shuffle=True, seed=seed, **common)
+    test_loader = TensorLoader(test.images, test.targets_tensor(), 250, **common)
+    model = recipe_model(rec, image_size=side, seed=seed)
+    opt_cls = torch.optim.AdamW if rec.optimizer == "adamw" else torch.optim.Adam
+    optimizer = opt_cls(model.parameters(), lr=rec.lr, weight_decay=rec.weight_decay)
+    history = fit(model, train_loader, test_loader, epochs=epochs, optimizer=optimizer,
+                  scheduler="onecycle" if rec.onecycle else None, device=dev, pixel_scale=scale,
+                  channels_last=True, progress=progress, live_plot=live_plot)
+    final = evaluate(model, test_loader, device=dev, pixel_scale=scale, channels_last=True)
+    if out is not None:
+        save_checkpoint(out, model, recipe=rec.name, epochs=epochs, image_size=side, width=rec.width,
+                        test_mse_px=final["mse_px"])
+    return SunResult(rec, model, history, final, preload_seconds, side, str(dev))
