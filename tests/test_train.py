@@ -1,0 +1,244 @@
+"""Инструменты обучения: загрузчик, эпоха, оценка, fit, контрольные точки, остановка на NaN, рецепты."""
+
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+
+from cnn_course import trace_shapes
+from cnn_course.__main__ import main as cli_main
+from cnn_course.data import SunDataset, make_sun_dataset
+from cnn_course.models import SoftArgmax2d, sun_heatmap_net, sun_regressor
+from cnn_course.sun import RECIPES, train_sun
+from cnn_course.train import (
+    History, TensorLoader, TrainingDiverged, evaluate, fit, get_device, load_checkpoint, reorder_relu_pool,
+    save_checkpoint, train_one_epoch,
+)
+
+
+def _toy(n=64, seed=0):
+    """Картинки 8×8 и цель — средняя яркость каналов: линейная задача, которую легко выучить."""
+    gen = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (n, 3, 8, 8), generator=gen, dtype=torch.uint8)
+    targets = images.float().mean(dim=(2, 3)) / 255.0 * 10  # (n, 3)
+    return images, targets
+
+
+def _toy_model(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(3, 3, 8), nn.Flatten())
+
+
+def test_tensor_loader_batches_shuffles_and_normalises():
+    images, targets = _toy(10)
+    loader = TensorLoader(images, targets, batch_size=4, shuffle=True, seed=1, target_center=5, target_scale=5,
+                          shift=0.5)
+    assert len(loader) == 3
+    batches = list(loader)
+    assert [len(x) for x, _ in batches] == [4, 4, 2]
+    x, y = batches[0]
+    assert x.dtype == torch.float32 and x.shape == (4, 3, 8, 8) and -0.5 <= x.min() and x.max() <= 0.5
+    seen = torch.cat([y for _, y in batches])
+    torch.testing.assert_close(seen.sort(dim=0).values, ((targets - 5) / 5).sort(dim=0).values)
+    again = TensorLoader(images, targets, batch_size=4, shuffle=True, seed=1)
+    first = [y for _, y in again]
+    second = [y for _, y in again]
+    assert not all(torch.equal(a, b) for a, b in zip(first, second)), "каждая эпоха перемешивается заново"
+    cl = next(iter(TensorLoader(images, targets, 4, channels_last=True)))[0]
+    assert cl.is_contiguous(memory_format=torch.channels_last)
+    with pytest.raises(TypeError, match="uint8"):
+        TensorLoader(images.float(), targets)
+    with pytest.raises(ValueError, match="targets"):
+        TensorLoader(images, targets[:3])
+
+
+def test_train_one_epoch_learns_and_reports_lecture_running_mean():
+    images, targets = _toy(128)
+    model = _toy_model()
+    loader = TensorLoader(images, targets, 16, shuffle=True)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    before = evaluate(model, TensorLoader(images, targets, 64), device="cpu")["loss"]
+    for e in range(1, 6):
+        stats = train_one_epoch(model, loader, nn.MSELoss(), opt, device="cpu", epoch=e, epochs=5, progress=False)
+    after = evaluate(model, TensorLoader(images, targets, 64), device="cpu")["loss"]
+    assert after < before / 10
+    assert stats["images"] == 128 and stats["img_per_s"] > 0 and math.isfinite(stats["loss_mean"])
+
+
+def test_running_mean_is_the_plain_mean():
+    """Формула лекции 1/k·loss + (1 − 1/k)·mean — это обычное среднее потерь батчей."""
+    losses = iter([4.0, 2.0, 6.0])
+
+    class FixedLoss(nn.Module):
+        def forward(self, p, y):
+            return p.sum() * 0 + next(losses)
+
+    images, targets = _toy(12)
+    stats = train_one_epoch(_toy_model(), TensorLoader(images, targets, 4), FixedLoss(),
+                            torch.optim.SGD(_toy_model().parameters(), lr=0.0), device="cpu", progress=False)
+    assert stats["loss_mean"] == pytest.approx(4.0)
+    assert stats["loss"] == pytest.approx(4.0)
+
+
+def test_nan_loss_stops_with_russian_advice():
+    images, targets = _toy(32)
+    model = _toy_model()
+    opt = torch.optim.SGD(model.parameters(), lr=1e30)
+    with pytest.raises(TrainingDiverged, match="lr.*нормировать"):
+        for _ in range(5):
+            train_one_epoch(model, TensorLoader(images, targets * 1e20, 8), nn.MSELoss(), opt, device="cpu",
+                            progress=False)
+
+
+def test_evaluate_reports_pixels():
+    images, targets = _toy(20)
+    model = _toy_model()
+    ev = evaluate(model, TensorLoader(images, targets, 7), device="cpu")
+    with torch.no_grad():
+        p = model(images.float() / 255)
+    mse = ((p - targets) ** 2).mean().item()
+    assert ev["mse_px"] == pytest.approx(mse, rel=1e-5)
+    assert ev["rmse_px"] == pytest.approx(math.sqrt(mse), rel=1e-5)
+    assert ev["loss"] == pytest.approx(mse, rel=1e-5) and ev["images"] == 20
+    scaled = evaluate(model, TensorLoader(images, targets, 7), device="cpu", pixel_scale=128)
+    assert scaled["mse_px"] == pytest.approx(mse * 128**2, rel=1e-5)
+
+
+def test_fit_returns_history_and_checkpoints(tmp_path):
+    images, targets = _toy(64)
+    model = _toy_model()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    hist = fit(model, TensorLoader(images, targets, 16, shuffle=True), TensorLoader(images, targets, 64),
+               epochs=3, optimizer=opt, scheduler="onecycle", device="cpu", progress=False,
+               checkpoint=tmp_path / "ck.pt")
+    assert isinstance(hist, History)
+    assert len(hist.train_loss) == len(hist.test_loss) == len(hist.test_rmse_px) == 3
+    assert hist.test_loss[-1] < hist.test_loss[0]
+    assert hist.train_seconds == pytest.approx(sum(hist.seconds))
+    fresh = _toy_model(seed=5)
+    meta = load_checkpoint(tmp_path / "ck.pt", fresh)
+    assert meta["epoch"] == 3
+    for a, b in zip(fresh.state_dict().values(), model.state_dict().values()):
+        torch.testing.assert_close(a, b)
+
+
+def test_checkpoint_errors_are_clear(tmp_path):
+    model = sun_regressor(seed=0)
+    path = save_checkpoint(tmp_path / "sun.pt", model, recipe="lecture", history=[1.0, 2.0])
+    assert not list(tmp_path.glob("*.tmp")), "запись атомарная: временный файл переименован"
+    assert load_checkpoint(path, sun_regressor())["recipe"] == "lecture"
+    with pytest.raises(ValueError, match="не подходят.*другие формы"):
+        load_checkpoint(path, sun_heatmap_net())
+    with pytest.raises(FileNotFoundError, match="не найден"):
+        load_checkpoint(tmp_path / "none.pt", model)
+    with pytest.raises(TypeError, match="meta"):
+        save_checkpoint(tmp_path / "x.pt", model, optimizer=torch.optim.SGD(model.parameters(), lr=1))
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="не удалось прочитать"):
+        load_checkpoint(tmp_path / "junk.pt", model)
+    torch.save({"w": torch.nn.Linear(2, 2)}, tmp_path / "module.pt")  # не веса — weights_only откажет
+    with pytest.raises(ValueError, match="не удалось прочитать"):
+        load_checkpoint(tmp_path / "module.pt", model)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reorder_relu_pool_keeps_outputs_and_gradients(seed):
+    model = sun_regressor(seed=seed).double()
+    fast = reorder_relu_pool(model)
+    assert [type(m).__name__ for m in fast][:3] == ["Conv2d", "MaxPool2d", "ReLU"]
+    assert fast.state_dict().keys() == model.state_dict().keys()
+    x = torch.randn(2, 3, 256, 256, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    out_a = model(x)
+    grads_a = torch.autograd.grad(out_a.square().sum(), list(model.parameters()))
+    out_b = fast(x)
+    grads_b = torch.autograd.grad(out_b.square().sum(), list(fast.parameters()))
+    torch.testing.assert_close(out_a, out_b)
+    for a, b in zip(grads_a, grads_b):
+        torch.testing.assert_close(a, b)
+    with pytest.raises(TypeError, match="nn.Sequential"):
+        reorder_relu_pool(nn.Linear(2, 2))
+
+
+def test_sun_regressor_matches_the_lecture_comments():
+    trace = trace_shapes(sun_regressor(), (2, 3, 256, 256))
+    shapes = [row.output_shape for row in trace.rows]
+    for expected in [(2, 32, 128, 128), (2, 8, 64, 64), (2, 4, 32, 32), (2, 4096), (2, 2)]:
+        assert expected in shapes
+    a, b = sun_regressor(seed=1), sun_regressor(seed=1)
+    torch.testing.assert_close(a[0].weight, b[0].weight)
+    state = torch.random.get_rng_state()
+    sun_regressor(seed=2)
+    assert torch.equal(state, torch.random.get_rng_state()), "зерно не трогает глобальный ГСЧ"
+
+
+@pytest.mark.parametrize("h,w,size", [(8, 8, 256), (16, 12, 64), (5, 7, 35)])
+def test_soft_argmax_finds_peaks_and_is_equivariant(h, w, size):
+    layer = SoftArgmax2d(size)
+    c = size / 2
+    for i, j in [(0, 0), (h - 1, w - 1), (h // 2, w // 3)]:
+        heat = torch.full((1, 1, h, w), -1e4, dtype=torch.float64)
+        heat[0, 0, i, j] = 0
+        x, y = (layer(heat)[0] * c + c).tolist()
+        assert x == pytest.approx((j + 0.5) * size / w - 0.5)
+        assert y == pytest.approx((i + 0.5) * size / h - 0.5)
+    heat = torch.randn(3, 1, h, w, dtype=torch.float64)
+    shifted = torch.cat([torch.full((3, 1, h, 1), -1e4, dtype=torch.float64), heat[..., :-1]], dim=3)
+    heat[..., -1] = -1e4
+    delta = (layer(shifted) - layer(heat)) * c
+    torch.testing.assert_close(delta[:, 0], torch.full((3,), size / w, dtype=torch.float64))
+    with pytest.raises(ValueError, match="N, 1, h, w"):
+        layer(torch.zeros(1, 2, 4, 4))
+
+
+def test_heatmap_net_shapes():
+    trace = trace_shapes(sun_heatmap_net(width=4), (2, 3, 64, 64))
+    assert trace.rows[-1].output_shape == (2, 2)
+    assert (2, 1, 32, 32) in [row.output_shape for row in trace.rows]
+
+
+def test_get_device_prefers_cuda_then_cpu():
+    dev = get_device()
+    assert dev.type == ("cuda" if torch.cuda.is_available() else dev.type)
+    assert get_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA недоступна"):
+            get_device("cuda")
+
+
+@pytest.fixture(scope="module")
+def small_sun(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sun-train")
+    make_sun_dataset(root, n_train=320, n_test=64, seed=7, progress=False)
+    return root
+
+
+def test_fast_recipe_learns_on_a_small_dataset(small_sun, tmp_path):
+    result = train_sun(small_sun, "fast", epochs=10, progress=False, out=tmp_path / "fast.pt")
+    assert result.test["rmse_px"] < 3, result.test  # случайное угадывание даёт ≈ 55 пикс
+    assert result.history.test_rmse_px[-1] < result.history.test_rmse_px[0]
+    test = SunDataset(small_sun, train=False, preload=True)
+    pred = result.predict_px(test.images)
+    err = ((pred - test.targets_tensor()) ** 2).mean().item()
+    assert err == pytest.approx(result.test["mse_px"], rel=0.05)  # уменьшение: F.interpolate вместо PIL
+    meta = load_checkpoint(tmp_path / "fast.pt", sun_heatmap_net(width=RECIPES["fast"].width))
+    assert meta["recipe"] == "fast"
+
+
+def test_lecture_recipe_runs_through_the_toolkit(small_sun):
+    result = train_sun(small_sun, "lecture", epochs=1, progress=False)
+    assert math.isfinite(result.test["mse_px"]) and result.history.img_per_s[0] > 0
+    with pytest.raises(ValueError, match="recipe"):
+        train_sun(small_sun, "slow")
+
+
+def test_cli_train_sun(small_sun, tmp_path, capsys):
+    assert cli_main(["train-sun", "--data", str(small_sun), "--epochs", "1", "--out", str(tmp_path / "m.pt"),
+                     "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "RMSE" in out and (tmp_path / "m.pt").is_file()
+    assert cli_main(["train-sun", "--data", str(tmp_path / "missing")]) == 2
+    assert "Папка набора данных не найдена" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["train-sun", "--data", str(small_sun), "--recipe", "slow"])
+    assert exit_info.value.code == 2
