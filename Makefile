@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HASH   := $(shell $(PYTHON) -c "import hashlib;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
 STAMP  := $(VENV)/.installed-$(HASH)
 
-.PHONY: lab test setup bench clean
+.PHONY: lab test setup bench bench-sun clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_speed.py
+
+bench-sun: $(STAMP)
+	$(BIN)/python benchmarks/sun_training.py
 
 clean:
 	rm -rf $(VENV) .hypothesis .pytest_cache

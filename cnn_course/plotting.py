@@ -8,7 +8,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-__all__ = ["CourseFigure", "figure_to_png", "draw_grid", "show_images", "new_figure"]
+__all__ = ["CourseFigure", "figure_to_png", "draw_grid", "show_images", "show_predictions", "new_figure"]
 
 
 class CourseFigure(Figure):
@@ -123,4 +123,44 @@ def show_images(images, titles=None, ncols: int = 4, cmap: str = "gray", size: f
         ax.imshow(img.numpy(), **kwargs)
         if titles:
             ax.set_title(titles[k], fontsize=9)
+    return fig
+
+
+def show_predictions(images: torch.Tensor, true: torch.Tensor, pred: torch.Tensor, order=None, n: int = 6,
+                     title: str | None = None, ncols: int = 3) -> Figure:
+    """Картинки с отмеченными точками: зелёный крестик — правильный ответ, красный кружок — ответ сети.
+
+    Args:
+        images: uint8 или float (N, 3, H, W) — картинки.
+        true, pred: (N, 2) — точки (x, y) в пикселях: x — столбец, y — строка.
+        order: какие картинки показать (индексы, например худшие первыми); по умолчанию 0, 1, 2, …
+        n: сколько картинок показать.
+        title: общий заголовок.
+
+    Returns:
+        Фигура; в подписи — ошибка (расстояние между точками) в пикселях.
+    """
+    if not (isinstance(images, torch.Tensor) and images.ndim == 4 and images.shape[1] == 3):
+        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"images: ожидался тензор (N, 3, H, W), получено {got}")
+    for name, pts in (("true", true), ("pred", pred)):
+        if not isinstance(pts, torch.Tensor) or tuple(pts.shape) != (len(images), 2):
+            got = tuple(pts.shape) if isinstance(pts, torch.Tensor) else type(pts).__name__
+            raise ValueError(f"{name}: ожидался тензор ({len(images)}, 2) — точки (x, y), получено {got}")
+    errors = (pred.float() - true.float()).norm(dim=1)  # (N,)
+    order = torch.arange(len(images)) if order is None else torch.as_tensor(order)
+    picks = order[:n].tolist()
+    ncols = max(1, min(ncols, len(picks)))
+    nrows = (len(picks) + ncols - 1) // ncols
+    fig = new_figure(4 * ncols, 2.2 * nrows * 2 + (0.4 if title else 0))
+    for k, i in enumerate(picks):
+        ax = fig.add_subplot(nrows, ncols, k + 1)
+        img = images[i].permute(1, 2, 0)
+        ax.imshow(img.numpy() if img.dtype == torch.uint8 else img.clamp(0, 1).numpy())
+        ax.plot(*true[i].tolist(), "+", color="lime", markersize=16, markeredgewidth=2)
+        ax.plot(*pred[i].tolist(), "o", color="red", fillstyle="none", markersize=12, markeredgewidth=2)
+        ax.set_title(f"№ {i}: ошибка {errors[i]:.1f} пикс", fontsize=9)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
     return fig
