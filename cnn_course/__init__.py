@@ -19,7 +19,7 @@ from .conv import (
 from .exercises import EXERCISES, CheckResult, check, exercise
 from .explore import LAYER_KINDS, ConvStep, PoolStep, ShapeRow, conv_step, explorer_kernel, pool_step, shape_table
 from .images import integer_grid, load_photo, to_grayscale
-from .plotting import CourseFigure, draw_grid, figure_to_png, new_figure, show_images, show_predictions
+from .plotting import CourseFigure, bar_chart, draw_grid, figure_to_png, new_figure, show_images, show_predictions
 from .pooling import POOL_MODES, MinPool1d, MinPool2d, MinPool3d, pool2d_naive
 from .settings import fast_mode, get_device
 from .shapes import (
@@ -43,7 +43,7 @@ __all__ = [
     "LAYER_KINDS", "ConvStep", "PoolStep", "ShapeRow", "conv_step", "explorer_kernel", "pool_step", "shape_table",
     "POOL_MODES", "MinPool1d", "MinPool2d", "MinPool3d", "pool2d_naive",
     "integer_grid", "load_photo", "to_grayscale",
-    "CourseFigure", "draw_grid", "figure_to_png", "new_figure", "show_images", "show_predictions",
+    "CourseFigure", "bar_chart", "draw_grid", "figure_to_png", "new_figure", "show_images", "show_predictions",
     "fast_mode", "get_device",
     "conv_output_size", "pool_output_size", "count_parameters", "receptive_field", "trace_shapes",
     "LayerRow", "ReceptiveField", "ShapeMismatchError", "ShapeTrace",

@@ -8,7 +8,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-__all__ = ["CourseFigure", "figure_to_png", "draw_grid", "show_images", "show_predictions", "new_figure"]
+__all__ = ["CourseFigure", "figure_to_png", "draw_grid", "show_images", "show_predictions", "bar_chart", "new_figure"]
 
 
 class CourseFigure(Figure):
@@ -163,4 +163,23 @@ def show_predictions(images: torch.Tensor, true: torch.Tensor, pred: torch.Tenso
         ax.axis("off")
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def bar_chart(results, title: str | None = None) -> Figure:
+    """Горизонтальная диаграмма «класс — вероятность» для списка пар ``(имя, вероятность)``."""
+    results = list(results)
+    if not results:
+        raise ValueError("bar_chart: список результатов пуст")
+    names = [name for name, _ in results][::-1]
+    values = [float(p) for _, p in results][::-1]
+    fig = new_figure(6, 0.45 * len(results) + 0.9)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.barh(names, values, color="#4c72b0")
+    ax.set_xlim(0, max(1e-6, max(values)) * 1.15)
+    ax.set_xlabel("вероятность")
+    for y, v in enumerate(values):
+        ax.text(v, y, f" {v:.1%}", va="center", fontsize=9)
+    if title:
+        ax.set_title(title)
     return fig

@@ -10,9 +10,9 @@ import torch
 from .conv import ACTIVATIONS, KERNEL_NAMES, KERNEL_TITLES, classic_kernel, filter_image
 from .explore import LAYER_KINDS, conv_step, explorer_kernel, pool_step, shape_table
 from .images import integer_grid, load_photo
-from .plotting import draw_grid, figure_to_png, new_figure
+from .plotting import bar_chart, draw_grid, figure_to_png, new_figure
 
-__all__ = ["Explorer", "conv_explorer", "kernel_editor", "pool_explorer", "shape_calculator"]
+__all__ = ["Explorer", "conv_explorer", "kernel_editor", "pool_explorer", "shape_calculator", "image_classifier"]
 
 
 class Explorer(widgets.VBox):
@@ -284,3 +284,48 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
         rows.append(widgets.HBox([controls[f"{n}{i}"] for n in ("kind", "kernel", "stride", "padding", "channels")]))
     views = {"table": widgets.HTML(), "n_layers": n_layers}
     return Explorer(controls, views, rows + [views["table"]], _render_shapes)
+
+
+def _render_classifier(controls, views) -> None:
+    """Связь классификатора с :func:`cnn_course.pretrained.classify_image`."""
+    from .pretrained import classification_html, classify_image, decode_image
+
+    files = controls["upload"].value
+    image, label = views["default_image"], "пример: фотография Грейс Хоппер"
+    if files:
+        try:
+            image, label = decode_image(files[-1]["content"]), f"ваш файл: {files[-1]['name']}"
+        except ValueError as err:
+            views["table"].value = f"<b style='color:#b00020'>Не получилось:</b> {html.escape(str(err))}"
+            views["picture"].value = b""
+            return
+    results = classify_image(views["model"], image, views["weights"], topk=controls["topk"].value)
+    views["table"].value = f"<p>{html.escape(label)}</p>" + classification_html(results, views["pretrained"])
+    views["picture"].value = figure_to_png(bar_chart(results))
+    views["results"] = results
+
+
+def image_classifier(model, weights, pretrained: bool = True, image=None) -> Explorer:
+    """Классификатор картинки: загрузите файл (FileUpload) — увидите top-k классов ImageNet.
+
+    Args:
+        model: модель ImageNet (например, ``load_pretrained_vgg().model``).
+        weights: веса torchvision (``VGG16_Weights.DEFAULT``) — преобразования и имена классов.
+        pretrained: False — показать предупреждение, что веса случайные.
+        image: картинка по умолчанию (``PIL.Image``); по умолчанию — фотография из matplotlib.
+    """
+    if image is None:
+        from matplotlib import cbook
+        from PIL import Image
+
+        with cbook.get_sample_data("grace_hopper.jpg") as fp:
+            image = Image.open(fp).convert("RGB")
+    controls = {
+        "upload": widgets.FileUpload(accept="image/*", multiple=False, description="Загрузить картинку"),
+        "topk": _slider("сколько классов", 5, 1, 10),
+    }
+    views = {"table": widgets.HTML(), "picture": widgets.Image(format="png"), "model": model,
+             "weights": weights, "pretrained": pretrained, "default_image": image, "results": []}
+    children = [widgets.HBox([controls["upload"], controls["topk"]]),
+                widgets.HBox([views["table"], views["picture"]])]
+    return Explorer(controls, views, children, _render_classifier)
