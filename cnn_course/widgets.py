@@ -21,10 +21,16 @@ class Explorer(widgets.VBox):
     Тесты и ученик меняют ``controls[имя].value``; виджет перерисовывается сразу.
     """
 
-    def __init__(self, controls: dict, views: dict, children, update):
+    def __init__(self, controls: dict, views: dict, children, update, name: str = "explorer"):
         super().__init__(children=children)
         self.controls = controls
         self.views = views
+        # CSS-классы: по ним браузерный тест (и стили) находят обозреватель, ползунки и виды
+        self.add_class("cc-explorer")
+        self.add_class(f"cc-{name}")
+        for key, widget in list(controls.items()) + list(views.items()):
+            if isinstance(widget, widgets.DOMWidget):
+                widget.add_class(f"cc-{'control' if key in controls else 'view'}-{key}")
         self._update = update
         self._busy = False
         for control in controls.values():
@@ -124,7 +130,7 @@ def conv_explorer(image=None, seed: int = 0) -> Explorer:
     left = widgets.VBox([controls[k] for k in ("kernel_size", "stride", "padding", "dilation", "bias")])
     right = widgets.VBox([controls["row"], controls["col"]])
     children = [widgets.HBox([left, right]), views["size"], views["formula"], views["picture"]]
-    return Explorer(controls, views, children, _render_conv)
+    return Explorer(controls, views, children, _render_conv, name="conv-explorer")
 
 
 def _render_kernel(controls, views) -> None:
@@ -172,7 +178,8 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
     grid = widgets.GridBox([controls[f"w{r}{c}"] for r in range(3) for c in range(3)],
                            layout=widgets.Layout(grid_template_columns="repeat(3, 240px)"))
     editor = Explorer(controls, views, [preset, grid, widgets.HBox([controls["bias"], controls["activation"]]),
-                                        views["stats"], views["picture"]], _render_kernel)
+                                        views["stats"], views["picture"]], _render_kernel,
+                      name="kernel-editor")
 
     def apply_preset(change) -> None:
         kernel = classic_kernel(change["new"])
@@ -241,7 +248,7 @@ def pool_explorer(image=None, seed: int = 3) -> Explorer:
     children = [widgets.HBox([widgets.VBox([controls["kernel_size"], controls["stride"], controls["mode"]]),
                               widgets.VBox([controls["row"], controls["col"]])]),
                 views["size"], views["value"], views["picture"]]
-    return Explorer(controls, views, children, _render_pool)
+    return Explorer(controls, views, children, _render_pool, name="pool-explorer")
 
 
 def _render_shapes(controls, views) -> None:
@@ -283,7 +290,7 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
         controls[f"channels{i}"] = _slider("фильтров", ch, 1, 64)
         rows.append(widgets.HBox([controls[f"{n}{i}"] for n in ("kind", "kernel", "stride", "padding", "channels")]))
     views = {"table": widgets.HTML(), "n_layers": n_layers}
-    return Explorer(controls, views, rows + [views["table"]], _render_shapes)
+    return Explorer(controls, views, rows + [views["table"]], _render_shapes, name="shape-calculator")
 
 
 def _render_classifier(controls, views) -> None:
@@ -328,4 +335,4 @@ def image_classifier(model, weights, pretrained: bool = True, image=None) -> Exp
              "weights": weights, "pretrained": pretrained, "default_image": image, "results": []}
     children = [widgets.HBox([controls["upload"], controls["topk"]]),
                 widgets.HBox([views["table"], views["picture"]])]
-    return Explorer(controls, views, children, _render_classifier)
+    return Explorer(controls, views, children, _render_classifier, name="image-classifier")
