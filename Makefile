@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HASH   := $(shell $(PYTHON) -c "import hashlib;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
 STAMP  := $(VENV)/.installed-$(HASH)
 
-.PHONY: lab test setup bench bench-sun clean
+.PHONY: lab test setup bench bench-sun book clean
 
 setup: $(STAMP)
 
@@ -31,5 +31,8 @@ bench: $(STAMP)
 bench-sun: $(STAMP)
 	$(BIN)/python benchmarks/sun_training.py
 
+book: $(STAMP)
+	$(BIN)/python tools/build_book.py
+
 clean:
-	rm -rf $(VENV) .hypothesis .pytest_cache
+	rm -rf $(VENV) .hypothesis .pytest_cache build
