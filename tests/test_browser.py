@@ -129,7 +129,7 @@ def _image_src(explorer) -> str:
 # (урок, CSS-класс обозревателя, ползунок, клавиша, что смотреть, что должно появиться)
 EXPLORERS = [
     ("01_convolution.ipynb", "conv-explorer", "stride", "ArrowRight", "size", r"stride=2.*выход 2×2"),
-    ("01_convolution.ipynb", "kernel-editor", "w11", "ArrowRight", "stats", r"Карта признаков: min"),  # w11 — центр ядра (в подписи w22)
+    ("01_convolution.ipynb", "kernel-editor", "w22", "ArrowRight", "stats", r"Карта признаков: min"),  # угол ядра (в подписи w33): рисунок меняется, а не только масштаб
     ("02_pooling.ipynb", "pool-explorer", "kernel_size", "ArrowRight", "size", r"3×3"),
     ("03_conv_layers_and_shapes.ipynb", "shape-calculator", "size", "ArrowLeft", "table", r"\(1, 3, 255, 255\)"),
     ("05_vgg.ipynb", "image-classifier", "topk", "ArrowLeft", "table", r"класс ImageNet"),
