@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import urllib.error
 import urllib.request
@@ -125,8 +126,6 @@ def decode_image(data) -> Image.Image:
     Raises:
         ValueError: байты — не картинка.
     """
-    import io
-
     try:
         with Image.open(io.BytesIO(bytes(data))) as img:
             return img.convert("RGB")

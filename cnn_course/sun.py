@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -41,20 +41,16 @@ class SunRecipe:
     optimizer: str
     onecycle: bool
     width: int = 8
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 RECIPES = {
     "lecture": SunRecipe(
         "lecture", input_size=None, normalize_targets=False, epochs=5, batch_size=32, lr=1e-3,
         weight_decay=1e-3, optimizer="adam", onecycle=False,
-        notes=("модель и оптимизатор лекции", "цели в пикселях", "ускорение: предзагрузка, channels_last, "
-               "ReLU после пулинга"),
     ),
     "fast": SunRecipe(
         "fast", input_size=64, normalize_targets=True, epochs=3, batch_size=64, lr=1e-2, weight_decay=1e-4,
         optimizer="adamw", onecycle=True, width=8,
-        notes=("вход 64×64", "цели в [-1, 1]", "BatchNorm", "OneCycleLR", "тепловая карта + soft-argmax"),
     ),
 }
 
