@@ -11,6 +11,12 @@ __all__ = ["main"]
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser, который сообщает об ошибке по-русски и подсказывает --help."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._optionals.title = "параметры"
+        self.add_argument("-h", "--help", action="help", help="показать эту справку и выйти")
+
     def error(self, message):
         self.print_usage(sys.stderr)
         self.exit(2, f"Ошибка в аргументах: {message}\nСправка: {self.prog} --help\n")
@@ -18,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m cnn_course", description="Инструменты курса по свёрточным сетям.")
-    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser, title="команды")
     ds = sub.add_parser("sun-dataset", help="сгенерировать картинки с солнцем в формате лекции",
                         description="Создаёт DIR/train и DIR/test с картинками и format.json.")
     ds.add_argument("--out", required=True, metavar="DIR", help="папка набора")
