@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -17,7 +18,7 @@ from tqdm.auto import tqdm
 from ._validate import check_int
 from .sungen import SunStyle, draw_sun_image
 
-__all__ = ["make_sun_dataset", "SunDataset", "read_labels", "load_image_tensor"]
+__all__ = ["make_sun_dataset", "SunDataset", "read_labels", "open_rgb", "load_image_tensor"]
 
 _SPLIT_CODES = {"train": 0, "test": 1}
 
@@ -93,20 +94,12 @@ def make_sun_dataset(
         for start in range(1, n + 1, step):
             jobs.append((str(folder), split, seed, range(start, min(start + step, n + 1)), style))
     labels = {"train": {}, "test": {}}
-    bar = tqdm(total=total, desc="Картинки с солнцем", disable=not progress, unit="img")
-    try:
-        if workers == 1:
-            results = map(_render_chunk, jobs)
-            for job, rows in zip(jobs, results):
-                labels[job[1]].update(rows)
-                bar.update(len(rows))
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for job, rows in zip(jobs, pool.map(_render_chunk, jobs)):
-                    labels[job[1]].update(rows)
-                    bar.update(len(rows))
-    finally:
-        bar.close()
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else contextlib.nullcontext()
+    with pool, tqdm(total=total, desc="Картинки с солнцем", disable=not progress, unit="img") as bar:
+        mapper = pool.map if workers > 1 else map
+        for job, rows in zip(jobs, mapper(_render_chunk, jobs)):
+            labels[job[1]].update(rows)
+            bar.update(len(rows))
     for split, table in labels.items():
         _write_json_atomic(root / split / "format.json", table)
     return root
@@ -132,7 +125,7 @@ def read_labels(folder) -> dict[str, tuple[float, float]]:
         with open(path, encoding="utf-8") as fp:
             table = json.load(fp)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"Файл {path} — не корректный JSON: {err}") from None
+        raise ValueError(f"Файл {path} — некорректный JSON: {err}") from None
     if not isinstance(table, dict) or not table:
         raise ValueError(f"В {path} ожидался непустой словарь {{\"имя.png\": [x, y]}}, получено {type(table).__name__}")
     for name, value in table.items():
@@ -145,11 +138,8 @@ def read_labels(folder) -> dict[str, tuple[float, float]]:
     return table
 
 
-def load_image_tensor(path, size: int | None = None) -> torch.Tensor:
-    """Читает картинку в RGB; ``size`` — уменьшить до size×size усреднением (``Image.BOX``).
-
-    Returns:
-        uint8-тензор формы (3, H, W).
+def open_rgb(path, size: int | None = None) -> Image.Image:
+    """Открывает картинку в RGB; ``size`` — уменьшить до size×size усреднением (``Image.BOX``).
 
     Raises:
         FileNotFoundError: файла нет.
@@ -160,12 +150,17 @@ def load_image_tensor(path, size: int | None = None) -> torch.Tensor:
             img = img.convert("RGB")
             if size is not None and img.size != (size, size):
                 img = img.resize((size, size), Image.BOX)
-            arr = np.asarray(img)
+            return img
     except FileNotFoundError:
         raise FileNotFoundError(f"Картинка не найдена: {path} (она указана в format.json)") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as err:
         raise ValueError(f"Картинка {path} повреждена или это не картинка: {err}") from None
-    return torch.from_numpy(arr.copy()).permute(2, 0, 1).contiguous()  # (3, H, W)
+
+
+def load_image_tensor(path, size: int | None = None) -> torch.Tensor:
+    """Читает картинку (см. :func:`open_rgb`) в uint8-тензор формы (3, H, W)."""
+    arr = np.array(open_rgb(path, size))  # (H, W, 3), копия — тензор можно менять
+    return torch.from_numpy(arr).permute(2, 0, 1).contiguous()  # (3, H, W)
 
 
 class SunDataset(data.Dataset):
@@ -206,6 +201,7 @@ class SunDataset(data.Dataset):
         first = load_image_tensor(os.path.join(self.path, self.files[0]), size)
         h, w = first.shape[1:]
         out = torch.empty((self.length, 3, h, w), dtype=torch.uint8)
+        out[0] = first
 
         def fill(i: int) -> None:
             img = load_image_tensor(os.path.join(self.path, self.files[i]), size)
@@ -217,8 +213,8 @@ class SunDataset(data.Dataset):
             out[i] = img
 
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            for _ in tqdm(pool.map(fill, range(self.length)), total=self.length, desc="Декодирование",
-                          disable=not progress, unit="img"):
+            for _ in tqdm(pool.map(fill, range(1, self.length)), total=self.length, initial=1,
+                          desc="Декодирование", disable=not progress, unit="img"):
                 pass
         return out
 
@@ -230,13 +226,7 @@ class SunDataset(data.Dataset):
         if self.images is not None:
             img = self.images[item]
         else:
-            path_file = os.path.join(self.path, self.files[item])
-            try:
-                img = Image.open(path_file).convert("RGB")
-            except FileNotFoundError:
-                raise FileNotFoundError(f"Картинка не найдена: {path_file} (она указана в format.json)") from None
-            except (UnidentifiedImageError, OSError, SyntaxError) as err:
-                raise ValueError(f"Картинка {path_file} повреждена или это не картинка: {err}") from None
+            img = open_rgb(os.path.join(self.path, self.files[item]))
         if self.transform:
             img = self.transform(img)
         return img, torch.tensor(self.targets[item], dtype=torch.float32)

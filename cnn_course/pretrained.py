@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import NamedTuple
@@ -95,7 +94,7 @@ def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: 
     if not path.is_file() and download:
         try:
             _download(weights.url, path, timeout)
-        except (urllib.error.URLError, OSError, TimeoutError) as err:
+        except OSError as err:  # URLError, тайм-аут, нет места на диске, неверная контрольная сумма
             reason = f"скачать не удалось ({type(err).__name__}: {err})"
     if path.is_file():
         try:
@@ -107,6 +106,7 @@ def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: 
             return LoadedVGG(model.eval(), weights, True, message)
         except Exception as err:  # noqa: BLE001 — повреждённый или чужой файл: объясняем и идём дальше
             reason = f"файл {path} не читается как веса {name} ({type(err).__name__}: {str(err)[:200]})"
+            model = getattr(torchvision.models, name)(weights=None)  # без частично загруженных весов
     elif not reason:
         reason = "загрузка отключена (download=False)"
     message = (

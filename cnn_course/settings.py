@@ -17,16 +17,19 @@ def fast_mode() -> bool:
     return os.environ.get("CNN_COURSE_FAST", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def get_device(prefer: str = "auto") -> torch.device:
+def get_device(prefer: str | torch.device | None = "auto") -> torch.device:
     """Устройство для вычислений: CUDA, если есть, затем Apple MPS, иначе CPU.
 
     Args:
-        prefer: ``'auto'``, ``'cpu'``, ``'cuda'`` или ``'mps'``.
+        prefer: ``'auto'`` (или None), ``'cpu'``, ``'cuda'``, ``'mps'``; готовый ``torch.device``
+            возвращается как есть.
 
     Raises:
         ValueError: неизвестное имя или запрошенное устройство недоступно.
     """
-    if prefer == "auto":
+    if isinstance(prefer, torch.device):
+        return prefer
+    if prefer is None or prefer == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
         mps = getattr(torch.backends, "mps", None)

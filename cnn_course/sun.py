@@ -14,9 +14,9 @@ from PIL import Image
 from ._validate import check_choice, check_int
 from .data import SunDataset, read_labels
 from .models import sun_heatmap_net, sun_regressor
-from .train import History, TensorLoader, evaluate, fit, get_device, reorder_relu_pool, save_checkpoint
+from .train import History, TensorLoader, fit, get_device, reorder_relu_pool, save_checkpoint
 
-__all__ = ["RECIPES", "SunRecipe", "SunResult", "train_sun", "recipe_model"]
+__all__ = ["RECIPES", "SunRecipe", "SunResult", "sun_loaders", "train_sun", "recipe_model"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class SunResult:
 
     @property
     def scale(self) -> float:
+        """Множитель перевода ответа сети в пиксели (для нормированных целей — половина стороны)."""
         return self.image_size / 2 if self.recipe.normalize_targets else 1.0
 
     @torch.no_grad()
@@ -121,6 +122,28 @@ def _image_side(folder: Path) -> int:
     return w
 
 
+def sun_loaders(data_dir, size: int | None = None, *, batch_size: int = 32, normalize_targets: bool = True,
+                center_inputs: bool = True, seed: int = 0, progress: bool = False):
+    """Предзагруженные загрузчики train и test набора в формате лекции.
+
+    Картинки декодируются один раз (и при ``size`` уменьшаются до size×size), цели при
+    ``normalize_targets`` переводятся в [-1, 1]: (p − c) / c, c — половина стороны исходной
+    картинки; при ``center_inputs`` из входов вычитается 0.5.
+
+    Returns:
+        ``(train_loader, test_loader, side)``: два :class:`~cnn_course.train.TensorLoader`
+        (батчи x — float32 (B, 3, s, s), y — float32 (B, 2)) и сторона исходной картинки.
+    """
+    data_dir = Path(data_dir)
+    side = _image_side(data_dir / "train")
+    c = side / 2 if normalize_targets else 0.0
+    norm = dict(target_center=c, target_scale=c or 1.0, shift=0.5 if center_inputs else 0.0)
+    train = SunDataset(data_dir, train=True, preload=True, size=size, progress=progress)
+    test = SunDataset(data_dir, train=False, preload=True, size=size, progress=progress)
+    return (TensorLoader(train.images, train.targets_tensor(), batch_size, shuffle=True, seed=seed, **norm),
+            TensorLoader(test.images, test.targets_tensor(), 250, **norm), side)
+
+
 def train_sun(data_dir, recipe: str = "fast", *, epochs: int | None = None, device="auto", seed: int = 0,
               progress: bool = True, out=None, live_plot: bool = False) -> SunResult:
     """Обучает регрессор солнца на наборе в формате лекции и оценивает его на тесте.
@@ -139,26 +162,21 @@ def train_sun(data_dir, recipe: str = "fast", *, epochs: int | None = None, devi
     check_choice(recipe, "recipe", list(RECIPES))
     rec = RECIPES[recipe]
     epochs = rec.epochs if epochs is None else check_int(epochs, "epochs", minimum=1)
-    dev = get_device(device) if isinstance(device, str) else device
-    data_dir = Path(data_dir)
-    side = _image_side(data_dir / "train")
+    dev = get_device(device)
     start = time.perf_counter()
-    train = SunDataset(data_dir, train=True, preload=True, size=rec.input_size, progress=progress)
-    test = SunDataset(data_dir, train=False, preload=True, size=rec.input_size, progress=progress)
+    train_loader, test_loader, side = sun_loaders(
+        data_dir, rec.input_size, batch_size=rec.batch_size, normalize_targets=rec.normalize_targets,
+        center_inputs=rec.normalize_targets, seed=seed, progress=progress)
     preload_seconds = time.perf_counter() - start
-    center = side / 2 if rec.normalize_targets else 0.0
     scale = side / 2 if rec.normalize_targets else 1.0
-    shift = 0.5 if rec.normalize_targets else 0.0
-    common = dict(target_center=center, target_scale=scale, shift=shift)
-    train_loader = TensorLoader(train.images, train.targets_tensor(), rec.batch_size, shuffle=True, seed=seed, **common)
-    test_loader = TensorLoader(test.images, test.targets_tensor(), 250, **common)
     model = recipe_model(rec, image_size=side, seed=seed)
     opt_cls = torch.optim.AdamW if rec.optimizer == "adamw" else torch.optim.Adam
     optimizer = opt_cls(model.parameters(), lr=rec.lr, weight_decay=rec.weight_decay)
     history = fit(model, train_loader, test_loader, epochs=epochs, optimizer=optimizer,
                   scheduler="onecycle" if rec.onecycle else None, device=dev, pixel_scale=scale,
                   channels_last=True, progress=progress, live_plot=live_plot)
-    final = evaluate(model, test_loader, device=dev, pixel_scale=scale, channels_last=True)
+    final = {"loss": history.test_loss[-1], "mse_px": history.test_mse_px[-1],  # оценка после последней эпохи
+             "rmse_px": history.test_rmse_px[-1], "images": len(test_loader.images)}
     if out is not None:
         save_checkpoint(out, model, recipe=rec.name, epochs=epochs, image_size=side, width=rec.width,
                         test_mse_px=final["mse_px"])

@@ -25,15 +25,6 @@ class TrainingDiverged(FloatingPointError):
     """Функция потерь стала NaN или бесконечностью — обучение остановлено."""
 
 
-def _device(device) -> torch.device:
-    """``None``/'auto'/'cpu'/'cuda'/'mps'/torch.device → torch.device."""
-    if device is None:
-        return get_device("auto")
-    if isinstance(device, torch.device):
-        return device
-    return get_device(device)
-
-
 class TensorLoader:
     """Батчи из заранее декодированных тензоров — замена DataLoader без повторного чтения PNG.
 
@@ -119,7 +110,7 @@ def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, *, device=None
     Raises:
         TrainingDiverged: потеря стала NaN или ±inf.
     """
-    device = _device(device)
+    device = get_device(device)
     model.train()
     total, count, loss_mean, k = 0.0, 0, 0.0, 0
     start = time.perf_counter()
@@ -163,7 +154,7 @@ def evaluate(model: nn.Module, loader, loss_fn=None, *, device=None, pixel_scale
         ``{'loss': средняя потеря (по loss_fn, по умолчанию MSELoss), 'mse_px': …, 'rmse_px': …,
         'images': число примеров}``.
     """
-    device = _device(device)
+    device = get_device(device)
     loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
     model.eval()
     total, sq, count, coords = 0.0, 0.0, 0, 0
@@ -240,7 +231,7 @@ def fit(model: nn.Module, train_loader, test_loader=None, *, epochs: int = 5, op
         :class:`History`.
     """
     epochs = check_int(epochs, "epochs", minimum=1)
-    device = _device(device)
+    device = get_device(device)
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)

@@ -129,7 +129,7 @@ def test_clear_errors_for_broken_datasets(tmp_path, sun_root):
         SunDataset(tmp_path / "empty")
     bad = _copy(sun_root, tmp_path / "bad")
     (bad / "train" / "format.json").write_text("{не json")
-    with pytest.raises(ValueError, match="не корректный JSON"):
+    with pytest.raises(ValueError, match="некорректный JSON"):
         SunDataset(bad)
     (bad / "train" / "format.json").write_text(json.dumps({"sun_reg_1.png": [1, "два"]}))
     with pytest.raises(ValueError, match="sun_reg_1.png.*двумя числами"):

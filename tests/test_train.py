@@ -201,6 +201,7 @@ def test_get_device_prefers_cuda_then_cpu():
     dev = get_device()
     assert dev.type == ("cuda" if torch.cuda.is_available() else dev.type)
     assert get_device("cpu").type == "cpu"
+    assert get_device(None) == dev and get_device(torch.device("cpu")) == torch.device("cpu")
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA недоступна"):
             get_device("cuda")
@@ -242,3 +243,17 @@ def test_cli_train_sun(small_sun, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli_main(["train-sun", "--data", str(small_sun), "--recipe", "slow"])
     assert exit_info.value.code == 2
+
+
+def test_sun_loaders_normalise_targets_and_inputs(small_sun):
+    from cnn_course.sun import sun_loaders
+
+    train, test, side = sun_loaders(small_sun, 64)
+    assert side == 256 and len(train.images) == 320 and train.images.shape[1:] == (3, 64, 64)
+    x, y = next(iter(test))
+    assert x.shape == (64, 3, 64, 64) and -0.5 <= x.min() and x.max() <= 0.5
+    raw = SunDataset(small_sun, train=False).targets_tensor()
+    torch.testing.assert_close(y, (raw - 128) / 128)
+    plain, _, _ = sun_loaders(small_sun, normalize_targets=False, center_inputs=False)
+    x, y = next(iter(plain))
+    assert x.shape[1:] == (3, 256, 256) and x.min() >= 0 and y.min() >= 32

@@ -152,6 +152,13 @@ def test_broken_download_and_broken_file_fall_back(tmp_path, monkeypatch):
     weights_path("vgg11").write_bytes(b"garbage")
     loaded = load_pretrained_vgg("vgg11", download=False, verbose=False)
     assert not loaded.pretrained and "не читается" in loaded.message
+    partial = _tiny_state_file(weights_path("vgg11"), value=0.5)
+    state = torch.load(partial, weights_only=True)
+    state["classifier.6.weight"] = torch.zeros(1).expand(10, 4096)  # последний слой чужой формы
+    torch.save(state, partial)
+    loaded = load_pretrained_vgg("vgg11", download=False, verbose=False)
+    assert not loaded.pretrained and "не читается" in loaded.message
+    assert not torch.any(loaded.model.features[0].weight == 0.5), "веса не должны остаться загруженными наполовину"
     with pytest.raises(ValueError, match="name"):
         weights_for("resnet50")
 
