@@ -21,7 +21,9 @@ from .explore import LAYER_KINDS, ConvStep, PoolStep, ShapeRow, conv_step, explo
 from .images import integer_grid, load_photo, to_grayscale
 from .plotting import CourseFigure, bar_chart, draw_grid, figure_to_png, new_figure, show_images, show_predictions
 from .pooling import POOL_MODES, MinPool1d, MinPool2d, MinPool3d, pool2d_naive
-from .settings import fast_mode, get_device
+from .formatting import count_words, fmt, fmt_percent, plural
+from .lessons import LESSONS, Lesson, get_lesson, start_lesson
+from .settings import MODES, by_mode, fast_mode, get_device, run_mode
 from .shapes import (
     LayerRow,
     ReceptiveField,
@@ -44,7 +46,9 @@ __all__ = [
     "POOL_MODES", "MinPool1d", "MinPool2d", "MinPool3d", "pool2d_naive",
     "integer_grid", "load_photo", "to_grayscale",
     "CourseFigure", "bar_chart", "draw_grid", "figure_to_png", "new_figure", "show_images", "show_predictions",
-    "fast_mode", "get_device",
+    "MODES", "by_mode", "fast_mode", "get_device", "run_mode",
+    "LESSONS", "Lesson", "get_lesson", "start_lesson",
+    "count_words", "fmt", "fmt_percent", "plural",
     "conv_output_size", "pool_output_size", "count_parameters", "receptive_field", "trace_shapes",
     "LayerRow", "ReceptiveField", "ShapeMismatchError", "ShapeTrace",
 ]

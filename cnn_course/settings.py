@@ -1,4 +1,14 @@
-"""Быстрый режим (CNN_COURSE_FAST) и выбор устройства."""
+"""Режимы запуска уроков (проверочный, обычный, лекционный) и выбор устройства.
+
+Один переключатель — переменная окружения ``CNN_COURSE_MODE``:
+
+- ``smoke`` — проверочный прогон (его запускают тесты): крошечные наборы, секунды на урок;
+  то же включает старая переменная ``CNN_COURSE_FAST=1``;
+- ``default`` — обычный режим ученика (ничего не задано, его открывает ``make lab``): каждый урок
+  за минуты на двух ядрах CPU в пределах 3 ГБ памяти, с настоящими результатами;
+- ``lecture`` — полные размеры лекции (5 эпох на 10 000 картинок); то же включает
+  ``CNN_COURSE_FULL=1``.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +16,66 @@ import os
 
 import torch
 
-__all__ = ["fast_mode", "get_device"]
+__all__ = ["MODES", "MODE_NAMES", "run_mode", "by_mode", "fast_mode", "get_device"]
+
+MODES = ("smoke", "default", "lecture")
+MODE_NAMES = {"smoke": "проверочный", "default": "обычный", "lecture": "лекционный"}
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def run_mode() -> str:
+    """Режим запуска: ``'smoke'``, ``'default'`` или ``'lecture'`` (см. описание модуля).
+
+    Raises:
+        ValueError: в ``CNN_COURSE_MODE`` неизвестное имя или заданы противоречащие переменные.
+    """
+    raw = os.environ.get("CNN_COURSE_MODE", "").strip().lower()
+    if raw and raw not in MODES:
+        raise ValueError(
+            f"CNN_COURSE_MODE: ожидалось одно из {list(MODES)}, получено {raw!r}. "
+            "Исправьте переменную окружения или удалите её (тогда режим обычный)."
+        )
+    fast, full = _flag("CNN_COURSE_FAST"), _flag("CNN_COURSE_FULL")
+    if fast and full:
+        raise ValueError(
+            "Заданы сразу CNN_COURSE_FAST и CNN_COURSE_FULL: выберите один режим "
+            "(или задайте CNN_COURSE_MODE=smoke|default|lecture)."
+        )
+    implied = "smoke" if fast else "lecture" if full else ""
+    if raw and implied and raw != implied:
+        raise ValueError(
+            f"CNN_COURSE_MODE={raw!r} противоречит {'CNN_COURSE_FAST' if fast else 'CNN_COURSE_FULL'}: "
+            "оставьте одну переменную."
+        )
+    return raw or implied or "default"
+
+
+def by_mode(*, smoke, default, lecture=None, mode: str | None = None):
+    """Значение для текущего режима: ``by_mode(smoke=1, default=3, lecture=5)``.
+
+    Args:
+        smoke, default, lecture: значения для режимов (``lecture`` по умолчанию равно ``default``).
+        mode: режим явно (по умолчанию — :func:`run_mode`).
+    """
+    mode = run_mode() if mode is None else mode
+    if mode not in MODES:
+        raise ValueError(f"mode: ожидалось одно из {list(MODES)}, получено {mode!r}")
+    return {"smoke": smoke, "default": default, "lecture": default if lecture is None else lecture}[mode]
 
 
 def fast_mode() -> bool:
-    """True, если задана переменная окружения ``CNN_COURSE_FAST`` (не '0', не пустая).
-
-    Тесты включают быстрый режим: уроки берут маленькие размеры и мало эпох.
-    """
-    return os.environ.get("CNN_COURSE_FAST", "").strip().lower() not in ("", "0", "false", "no")
+    """True в проверочном режиме (``CNN_COURSE_FAST=1`` или ``CNN_COURSE_MODE=smoke``)."""
+    return run_mode() == "smoke"
 
 
 def get_device(prefer: str | torch.device | None = "auto") -> torch.device:
     """Устройство для вычислений: CUDA, если есть, затем Apple MPS, иначе CPU.
+
+    Урок вызывает эту функцию один раз (``device = cc.get_device()``) и передаёт ``device``
+    дальше; помощники пакета сами устройство не выбирают — берут его у модели.
 
     Args:
         prefer: ``'auto'`` (или None), ``'cpu'``, ``'cuda'``, ``'mps'``; готовый ``torch.device``
