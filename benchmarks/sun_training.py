@@ -30,9 +30,9 @@ import torch.utils.data as data
 import torchvision.transforms.v2 as tfs
 
 from cnn_course.data import SunDataset, make_sun_dataset
-from cnn_course.models import sun_regressor
-from cnn_course.sun import train_sun
-from cnn_course.train import TensorLoader, evaluate, reorder_relu_pool, train_one_epoch
+from cnn_course.models import reorder_relu_pool, sun_regressor
+from cnn_course.sun import sun_metrics, train_sun
+from cnn_course.train import TensorLoader, evaluate, train_one_epoch
 
 LECTURE_MSE = 7.398188281059265  # результат лекции на её наборе
 LECTURE_EPOCHS = 5
@@ -79,7 +79,7 @@ def lecture_full(root: str) -> tuple[float, float]:
             loss.backward()
             optimizer.step()
     seconds = time.perf_counter() - start
-    return seconds, evaluate(model, test_data, device="cpu")["mse_px"]
+    return seconds, evaluate(model, test_data, metrics=sun_metrics())["mse_px"]
 
 
 def toolkit_speed(root: str, batches: int) -> float:
@@ -90,8 +90,8 @@ def toolkit_speed(root: str, batches: int) -> float:
     model = reorder_relu_pool(sun_regressor(seed=0)).to(memory_format=torch.channels_last)
     optimizer = optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-3)
     warm = TensorLoader(ds.images[:64], ds.targets_tensor()[:64], 32, channels_last=True)
-    train_one_epoch(model, warm, nn.MSELoss(), optimizer, device="cpu", progress=False)
-    stats = train_one_epoch(model, loader, nn.MSELoss(), optimizer, device="cpu", progress=False)
+    train_one_epoch(model, warm, nn.MSELoss(), optimizer, progress=False)
+    stats = train_one_epoch(model, loader, nn.MSELoss(), optimizer, progress=False)
     return stats["img_per_s"]
 
 
@@ -131,13 +131,13 @@ def main() -> None:
     elapsed = [sum(h.seconds[: i + 1]) for i in range(len(h.seconds))]
 
     def first_time(ok) -> float:
-        return next((t for t, m in zip(elapsed, h.test_mse_px) if ok(m)), math.inf)
+        return next((t for t, m in zip(elapsed, h["mse_px"]) if ok(m)), math.inf)
 
     t_mse = first_time(lambda m: m <= LECTURE_MSE)
     t_rmse = first_time(lambda m: math.sqrt(m) <= 1.5)
     print(f"3) Быстрый рецепт: чтение и уменьшение картинок {result.preload_seconds:.1f} с, "
           f"эпохи {', '.join(f'{s:.1f} с' for s in h.seconds)}")
-    for e, (t, m) in enumerate(zip(elapsed, h.test_mse_px), 1):
+    for e, (t, m) in enumerate(zip(elapsed, h["mse_px"]), 1):
         print(f"   после эпохи {e}: {t:6.1f} с обучения, MSE = {m:.3f} пикс², RMSE = {math.sqrt(m):.3f} пикс")
     print(f"   MSE ≤ {LECTURE_MSE:.1f} пикс² за {t_mse:.1f} с обучения; RMSE ≤ 1.5 пикс за {t_rmse:.1f} с (цель ≤ 180 с)")
     print("\nИтог (отношения из этого запуска):")

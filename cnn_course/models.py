@@ -11,7 +11,7 @@ from ._validate import check_int
 
 __all__ = [
     "sun_regressor", "SoftArgmax2d", "sun_heatmap_net", "seeded",
-    "VGG_CFGS", "make_vgg", "vgg_blocks",
+    "VGG_CFGS", "make_vgg", "vgg_blocks", "reorder_relu_pool",
 ]
 
 
@@ -246,3 +246,30 @@ def vgg_blocks(model: nn.Module) -> list[nn.Sequential]:
     if current:
         blocks.append(nn.Sequential(*current))
     return blocks
+
+
+def reorder_relu_pool(model: nn.Sequential) -> nn.Sequential:
+    """Ускорение без изменения результата: пары ReLU → MaxPool2d переставляются в MaxPool2d → ReLU.
+
+    max и ReLU перестановочны: max(relu(a), relu(b)) = relu(max(a, b)), поэтому выход и градиенты
+    те же, а ReLU и её обратный проход работают с картой, в 4 раза меньшей (для окна 2×2).
+    Слои (и веса) общие с исходной моделью; новый ReLU работает на месте (inplace).
+
+    Args:
+        model: ``nn.Sequential`` (например, :func:`~cnn_course.models.sun_regressor`).
+
+    Returns:
+        Новый ``nn.Sequential`` с теми же модулями в другом порядке.
+    """
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"reorder_relu_pool: ожидался nn.Sequential, получено {type(model).__name__}")
+    layers = list(model)
+    out, i = [], 0
+    while i < len(layers):
+        if (i + 1 < len(layers) and type(layers[i]) is nn.ReLU and type(layers[i + 1]) is nn.MaxPool2d):
+            out += [layers[i + 1], nn.ReLU(inplace=True)]
+            i += 2
+        else:
+            out.append(layers[i])
+            i += 1
+    return nn.Sequential(*out)

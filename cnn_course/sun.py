@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,11 @@ from PIL import Image
 
 from ._validate import check_choice, check_int
 from .data import SunDataset, read_labels
-from .models import sun_heatmap_net, sun_regressor
-from .train import History, TensorLoader, fit, get_device, reorder_relu_pool, save_checkpoint
+from .models import reorder_relu_pool, sun_heatmap_net, sun_regressor
+from .settings import get_device
+from .train import History, TensorLoader, fit, predict, save_checkpoint
 
-__all__ = ["RECIPES", "SunRecipe", "SunResult", "sun_loaders", "train_sun", "recipe_model"]
+__all__ = ["RECIPES", "SunRecipe", "SunResult", "sun_metrics", "sun_loaders", "train_sun", "recipe_model"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,31 @@ RECIPES = {
         optimizer="adamw", onecycle=True, width=8,
     ),
 }
+
+
+def sun_metrics(scale: float = 1.0) -> dict:
+    """Метрики регрессора солнца в пикселях для :func:`~cnn_course.train.evaluate` и ``fit``.
+
+    ``mse_px`` — средний квадрат ошибки одной координаты в пикселях², ``rmse_px`` — корень из него
+    (среднеквадратичная ошибка одной координаты, пикс.). Если цели нормированы как
+    (p − c) / scale, передайте тот же ``scale``: ошибка умножается на него.
+
+    Args:
+        scale: множитель перевода ответа сети в пиксели (для целей в [-1, 1] на картинке 256×256 — 128).
+
+    Returns:
+        ``{'mse_px': функция, 'rmse_px': функция}``; каждая принимает predict и target формы (N, 2).
+    """
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale: ожидалось положительное конечное число, получено {scale!r}")
+
+    def mse_px(predict: torch.Tensor, target: torch.Tensor) -> float:
+        return ((predict.double() - target.double()) ** 2).mean().item() * scale**2
+
+    def rmse_px(predict: torch.Tensor, target: torch.Tensor) -> float:
+        return math.sqrt(mse_px(predict, target))
+
+    return {"mse_px": mse_px, "rmse_px": rmse_px}
 
 
 def recipe_model(recipe: SunRecipe, image_size: int = 256, seed: int | None = 0) -> nn.Module:
@@ -100,15 +127,15 @@ class SunResult:
         """
         if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
             raise TypeError("images: ожидался uint8-тензор (N, 3, H, W) — например, SunDataset(..., preload=True).images")
-        x = images.float() / 255.0
-        size = self.recipe.input_size
-        if size is not None and x.shape[-1] != size:
-            x = F.interpolate(x, size=(size, size), mode="area")  # как Image.BOX при целом коэффициенте
-        if self.recipe.normalize_targets:
-            x = x - 0.5
-        device = next(self.model.parameters()).device
-        self.model.eval()
-        out = self.model(x.to(device).contiguous(memory_format=torch.channels_last)).cpu()
+        size, shift = self.recipe.input_size, 0.5 if self.recipe.normalize_targets else 0.0
+
+        def prepare(batch: torch.Tensor) -> torch.Tensor:  # по батчу: весь тест во float не нужен
+            x = batch.float() / 255.0
+            if size is not None and x.shape[-1] != size:
+                x = F.interpolate(x, size=(size, size), mode="area")  # как Image.BOX при целом коэффициенте
+            return x - shift
+
+        out = predict(self.model, images, batch_size=256, channels_last=True, prepare=prepare)
         return out * self.scale + self.center
 
 
@@ -173,10 +200,10 @@ def train_sun(data_dir, recipe: str = "fast", *, epochs: int | None = None, devi
     opt_cls = torch.optim.AdamW if rec.optimizer == "adamw" else torch.optim.Adam
     optimizer = opt_cls(model.parameters(), lr=rec.lr, weight_decay=rec.weight_decay)
     history = fit(model, train_loader, test_loader, epochs=epochs, optimizer=optimizer,
-                  scheduler="onecycle" if rec.onecycle else None, device=dev, pixel_scale=scale,
+                  scheduler="onecycle" if rec.onecycle else None, device=dev, metrics=sun_metrics(scale),
                   channels_last=True, progress=progress, live_plot=live_plot)
-    final = {"loss": history.test_loss[-1], "mse_px": history.test_mse_px[-1],  # оценка после последней эпохи
-             "rmse_px": history.test_rmse_px[-1], "images": len(test_loader.images)}
+    final = {"loss": history.test_loss[-1], "mse_px": history["mse_px"][-1],  # оценка после последней эпохи
+             "rmse_px": history["rmse_px"][-1], "images": len(test_loader.images)}
     if out is not None:
         save_checkpoint(out, model, recipe=rec.name, epochs=epochs, image_size=side, width=rec.width,
                         test_mse_px=final["mse_px"])

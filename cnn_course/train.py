@@ -1,10 +1,14 @@
-"""Обучение как простые функции: эпоха, оценка, fit с историей, контрольные точки, загрузчик из тензоров."""
+"""Обучение как простые функции, не знающие задачи: эпоха, оценка с метриками, fit с историей,
+предсказания по батчам, контрольные точки, загрузчик из тензоров.
+
+Устройство помощники берут у модели (:func:`model_device`) и сами его не выбирают."""
 
 from __future__ import annotations
 
 import math
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,11 +17,12 @@ import torch.nn as nn
 from tqdm.auto import tqdm
 
 from ._validate import check_int
+from .formatting import fmt
 from .settings import get_device
 
 __all__ = [
-    "get_device", "TrainingDiverged", "TensorLoader", "train_one_epoch", "evaluate", "History", "fit",
-    "save_checkpoint", "load_checkpoint", "reorder_relu_pool",
+    "TrainingDiverged", "TensorLoader", "model_device", "train_one_epoch", "predict", "evaluate", "accuracy",
+    "History", "fit", "save_checkpoint", "load_checkpoint",
 ]
 
 
@@ -92,15 +97,40 @@ def _check_finite(loss: torch.Tensor, epoch: int, step: int) -> None:
         )
 
 
-def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, *, device=None, scheduler=None, epoch: int = 1,
+def model_device(model: nn.Module) -> torch.device:
+    """Устройство, на котором лежат параметры (или буферы) модели; CPU, если их нет.
+
+    Помощники курса берут устройство отсюда и никогда не выбирают его сами: вход переезжает
+    к модели, а не наоборот.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: ожидалась модель torch.nn.Module, получено {type(model).__name__}")
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def _loss_text(value: float) -> str:
+    """Потеря для полосы прогресса: четыре значащие цифры, десятичная запятая."""
+    if not math.isfinite(value) or value == 0:
+        return fmt(value, 4)
+    digits = max(0, 3 - math.floor(math.log10(abs(value))))
+    return fmt(value, min(digits, 8))
+
+
+def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, *, scheduler=None, epoch: int = 1,
                     epochs: int = 1, channels_last: bool = False, progress: bool = True) -> dict:
     """Одна эпоха обучения: ``model.train()``, проход по батчам, шаг оптимизатора (и планировщика).
 
-    Полоса tqdm показывает ``Epoch e/E, loss_mean=...`` — скользящее среднее по формуле лекции
+    Батчи переносятся на устройство модели (:func:`model_device`). Полоса tqdm показывает
+    «Эпоха e/E, потеря …» — среднее по батчам эпохи, посчитанное на лету по формуле лекции
     ``loss_mean = 1/k·loss + (1 − 1/k)·loss_mean`` (k — номер батча).
 
     Args:
-        loader: итерируемое пар (x (B, C, H, W), y (B, K)) — DataLoader или :class:`TensorLoader`.
+        loader: итерируемое пар (x (B, …), y (B, …)) — DataLoader или :class:`TensorLoader`.
+        loss_fn: функция потерь ``loss_fn(predict, y)`` → скаляр.
         scheduler: планировщик, шаг которого делается после каждого батча (например, OneCycleLR).
 
     Returns:
@@ -109,12 +139,13 @@ def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, *, device=None
 
     Raises:
         TrainingDiverged: потеря стала NaN или ±inf.
+        ValueError: загрузчик не выдал ни одного батча.
     """
-    device = get_device(device)
+    device = model_device(model)
     model.train()
     total, count, loss_mean, k = 0.0, 0, 0.0, 0
     start = time.perf_counter()
-    bar = tqdm(loader, leave=True, disable=not progress)
+    bar = tqdm(loader, leave=True, disable=not progress, desc=f"Эпоха {epoch}/{epochs}")
     for x, y in bar:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if channels_last and x.ndim == 4:
@@ -132,57 +163,149 @@ def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, *, device=None
         loss_mean = 1 / k * value + (1 - 1 / k) * loss_mean
         total += value * len(x)
         count += len(x)
-        bar.set_description(f"Epoch {epoch}/{epochs}, loss_mean={loss_mean:.3f}")
+        bar.set_description(f"Эпоха {epoch}/{epochs}, потеря {_loss_text(loss_mean)}")
     bar.close()
     seconds = time.perf_counter() - start
     if count == 0:
-        raise ValueError("loader не выдал ни одного батча — набор данных пуст?")
+        raise ValueError("loader: загрузчик не выдал ни одного батча — набор данных пуст? Проверьте его длину.")
     return {"loss": total / count, "loss_mean": loss_mean, "seconds": seconds, "images": count,
             "img_per_s": count / seconds if seconds > 0 else float("inf")}
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader, loss_fn=None, *, device=None, pixel_scale: float = 1.0,
-             channels_last: bool = False, progress: bool = False) -> dict:
-    """Оценка на тесте: ``model.eval()``, ``torch.no_grad()``, потери усредняются по примерам.
+def predict(model: nn.Module, inputs, *, batch_size: int = 64, channels_last: bool = False,
+            prepare=None, progress: bool = False) -> torch.Tensor:
+    """Ответы модели на много входов — по батчам, на устройстве модели, результат на CPU.
 
-    MSE в пикселях считается по предсказаниям: средний квадрат ошибки по всем координатам,
-    умноженный на ``pixel_scale²`` (если цели нормированы как (y − c) / scale, передайте scale).
-    RMSE = √MSE — типичная ошибка одной координаты в пикселях.
+    Весь набор через модель за один вызов не пропускается: карты признаков первого слоя модели
+    лекции для 1000 картинок 256×256 заняли бы 8,4 ГБ.
+
+    Args:
+        model: модель; переводится в ``eval()`` на время вызова и возвращается в прежний режим.
+        inputs: тензор (N, …) или итерируемое батчей (x или пары (x, y), как у DataLoader).
+        batch_size: размер батча, если ``inputs`` — тензор.
+        channels_last: подавать батчи в формате channels_last.
+        prepare: функция батча перед моделью (например, ``lambda x: x.float() / 255``).
 
     Returns:
-        ``{'loss': средняя потеря (по loss_fn, по умолчанию MSELoss), 'mse_px': …, 'rmse_px': …,
-        'images': число примеров}``.
+        Тензор (N, K) — ответы модели в порядке входов, на CPU.
     """
-    device = get_device(device)
-    loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
+    device = model_device(model)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    if isinstance(inputs, torch.Tensor):
+        batches = (inputs[i:i + batch_size] for i in range(0, len(inputs), batch_size))
+        total = math.ceil(len(inputs) / batch_size)
+    else:
+        batches = ((b[0] if isinstance(b, (tuple, list)) else b) for b in inputs)
+        total = len(inputs) if hasattr(inputs, "__len__") else None
+    was_training = model.training
     model.eval()
-    total, sq, count, coords = 0.0, 0.0, 0, 0
-    for x, y in tqdm(loader, leave=False, disable=not progress):
-        x, y = x.to(device), y.to(device)
-        if channels_last and x.ndim == 4:
-            x = x.contiguous(memory_format=torch.channels_last)
-        p = model(x)
-        total += loss_fn(p, y).item() * len(x)
-        sq += ((p.float() - y.float()) ** 2).sum().item()
-        count += len(x)
-        coords += y.numel()
+    outputs = []
+    try:
+        for x in tqdm(batches, total=total, leave=False, disable=not progress, desc="Предсказания"):
+            if prepare is not None:
+                x = prepare(x)
+            x = x.to(device)
+            if channels_last and x.ndim == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
+            outputs.append(model(x).float().cpu())
+    finally:
+        model.train(was_training)
+    if not outputs:
+        raise ValueError("inputs: пусто — нет ни одного примера для предсказания")
+    return torch.cat(outputs)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader, loss_fn=None, *, metrics=None, channels_last: bool = False,
+             progress: bool = False) -> dict:
+    """Оценка на тесте: ``model.eval()``, ``torch.no_grad()``, батчи на устройстве модели.
+
+    Потеря усредняется по примерам (а не по батчам). Метрики считаются по всем ответам сразу:
+    ответы и цели батчей собираются на CPU (это (N, K) чисел, а не картинки), затем каждая
+    метрика получает их целиком.
+
+    Args:
+        loss_fn: функция потерь (по умолчанию ``MSELoss``).
+        metrics: словарь «имя → функция(predict (N, K), target (N, …)) → число», например
+            ``{'accuracy': accuracy}`` для классификации или метрики в пикселях из
+            :func:`cnn_course.sun.sun_metrics`.
+
+    Returns:
+        ``{'loss': …, 'images': число примеров, <имя метрики>: значение, …}``.
+    """
+    device = model_device(model)
+    loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
+    metrics = _check_metrics(metrics)
+    was_training = model.training
+    model.eval()
+    total, count, preds, targets = 0.0, 0, [], []
+    try:
+        for x, y in tqdm(loader, leave=False, disable=not progress, desc="Оценка"):
+            x, y = x.to(device), y.to(device)
+            if channels_last and x.ndim == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
+            p = model(x)
+            total += loss_fn(p, y).item() * len(x)
+            count += len(x)
+            if metrics:
+                preds.append(p.detach().float().cpu())
+                targets.append(y.detach().cpu())
+    finally:
+        model.train(was_training)
     if count == 0:
-        raise ValueError("loader не выдал ни одного батча — тестовый набор пуст?")
-    mse_px = sq / coords * pixel_scale**2
-    return {"loss": total / count, "mse_px": mse_px, "rmse_px": math.sqrt(mse_px), "images": count}
+        raise ValueError("loader: загрузчик не выдал ни одного батча — тестовый набор пуст?")
+    result = {"loss": total / count, "images": count}
+    if metrics:
+        p_all, y_all = torch.cat(preds), torch.cat(targets)
+        for name, fn in metrics.items():
+            value = fn(p_all, y_all)
+            result[name] = float(value.item() if isinstance(value, torch.Tensor) else value)
+    return result
+
+
+def _check_metrics(metrics) -> dict:
+    if metrics is None:
+        return {}
+    if not isinstance(metrics, Mapping):
+        raise TypeError("metrics: ожидался словарь «имя → функция(predict, target)», например "
+                        f"{{'accuracy': accuracy}}, получено {type(metrics).__name__}")
+    for name, fn in metrics.items():
+        if not isinstance(name, str) or not callable(fn):
+            raise TypeError(f"metrics: ключи — строки, значения — функции; получено {name!r}: {type(fn).__name__}")
+        if name in ("loss", "images"):
+            raise ValueError(f"metrics: имя {name!r} занято, выберите другое")
+    return dict(metrics)
+
+
+def accuracy(predict: torch.Tensor, target: torch.Tensor) -> float:
+    """Доля верных ответов классификатора: predict — логиты (N, K), target — номера классов (N,)."""
+    return (predict.argmax(dim=1) == target).float().mean().item()
 
 
 @dataclass
 class History:
-    """История обучения: по одному значению на эпоху."""
+    """История обучения: по одному значению на эпоху.
+
+    ``test_metrics`` — словарь «имя метрики → список значений по эпохам» (то, что вернул
+    :func:`evaluate`); ``history['rmse_px']`` — то же, что ``history.test_metrics['rmse_px']``.
+    """
 
     train_loss: list[float] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
-    test_mse_px: list[float] = field(default_factory=list)
-    test_rmse_px: list[float] = field(default_factory=list)
+    test_metrics: dict[str, list[float]] = field(default_factory=dict)
     seconds: list[float] = field(default_factory=list)
     img_per_s: list[float] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> list[float]:
+        if name not in self.test_metrics:
+            raise KeyError(f"метрики {name!r} нет в истории; есть: {sorted(self.test_metrics)}")
+        return self.test_metrics[name]
+
+    @property
+    def epochs(self) -> int:
+        """Число пройденных эпох."""
+        return len(self.train_loss)
 
     @property
     def train_seconds(self) -> float:
@@ -191,18 +314,36 @@ class History:
 
 
 def _live_plot(history: History, handle):
-    """Рисует кривые потерь и обновляет вывод ячейки (IPython display handle)."""
+    """Рисует кривые потерь и обновляет вывод ячейки (IPython display handle).
+
+    После одной эпохи на графике по точке на кривую — они показаны маркерами с подписью значения,
+    а не «кривой»; ось y без смещений вида «2.0275×10⁴».
+    """
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
     from .plotting import new_figure
 
     fig = new_figure(6, 3)
     ax = fig.add_subplot(1, 1, 1)
-    epochs = range(1, len(history.train_loss) + 1)
-    ax.plot(epochs, history.train_loss, "o-", label="обучение")
+    epochs = list(range(1, history.epochs + 1))
+    series = [("обучение", history.train_loss, "o-")]
     if history.test_loss:
-        ax.plot(epochs, history.test_loss, "s-", label="тест")
+        series.append(("тест", history.test_loss, "s--"))
+    for label, values, style in series:
+        ax.plot(epochs, values, style, label=label, markersize=6)
+        if len(values) == 1:
+            ax.annotate(_loss_text(values[0]), (1, values[0]), textcoords="offset points", xytext=(8, 0),
+                        va="center", fontsize=9)
+    values = [v for _, vs, _ in series for v in vs if v > 0]
+    if len(epochs) > 1 and values and max(values) / min(values) > 20:
+        ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _loss_text(v)))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(0.5, len(epochs) + 0.5)
+    ax.set_xticks(epochs)
     ax.set_xlabel("эпоха")
     ax.set_ylabel("потеря")
-    ax.set_yscale("log")
+    ax.set_title("Кривая потерь" if len(epochs) > 1 else "Потери после первой эпохи", fontsize=10)
     ax.legend()
     if handle is None:
         from IPython.display import display
@@ -213,16 +354,20 @@ def _live_plot(history: History, handle):
 
 
 def fit(model: nn.Module, train_loader, test_loader=None, *, epochs: int = 5, optimizer=None, loss_fn=None,
-        scheduler=None, device=None, pixel_scale: float = 1.0, channels_last: bool = False,
+        scheduler=None, metrics=None, device=None, channels_last: bool = False,
         progress: bool = True, live_plot: bool = False, checkpoint=None) -> History:
     """Обучает ``epochs`` эпох и после каждой (если дан ``test_loader``) оценивает на тесте.
 
-    По умолчанию — как в лекции: ``Adam(lr=1e-3, weight_decay=1e-3)`` и ``MSELoss``.
+    По умолчанию — как в лекции: ``Adam(lr=1e-3, weight_decay=1e-3)`` и ``MSELoss``. Задача
+    может быть любой: регрессия, классификация (``loss_fn=nn.CrossEntropyLoss()``,
+    ``metrics={'accuracy': accuracy}``) — ``fit`` не знает, что именно предсказывает модель.
 
     Args:
+        metrics: метрики для теста (см. :func:`evaluate`); история хранит их по эпохам.
         scheduler: планировщик с шагом после каждого батча или ``'onecycle'`` — OneCycleLR
             с max_lr, равным lr оптимизатора.
-        pixel_scale: множитель для пересчёта ошибки в пиксели (см. :func:`evaluate`).
+        device: куда перенести модель перед обучением (например, переменная урока ``device``);
+            None — оставить модель там, где она есть. Сам ``fit`` устройство не выбирает.
         channels_last: перевести модель и батчи в формат channels_last (быстрее на CPU).
         live_plot: рисовать кривую потерь в ноутбуке после каждой эпохи.
         checkpoint: путь — после каждой эпохи сохранять контрольную точку.
@@ -230,31 +375,40 @@ def fit(model: nn.Module, train_loader, test_loader=None, *, epochs: int = 5, op
     Returns:
         :class:`History`.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: ожидалась модель torch.nn.Module, получено {type(model).__name__}")
     epochs = check_int(epochs, "epochs", minimum=1)
-    device = get_device(device)
-    model.to(device)
+    metrics = _check_metrics(metrics)
+    if device is not None:
+        model.to(get_device(device))
     if channels_last:
         model.to(memory_format=torch.channels_last)
     loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-3)
     if scheduler == "onecycle":
+        steps = len(train_loader)
+        if steps == 0:
+            raise ValueError("train_loader: загрузчик пуст — OneCycleLR нечего планировать")
         max_lr = [g["lr"] for g in optimizer.param_groups]
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs,
-                                                        steps_per_epoch=len(train_loader), pct_start=0.25)
+                                                        steps_per_epoch=steps, pct_start=0.25)
+    elif isinstance(scheduler, str):
+        raise ValueError(f"scheduler: ожидались 'onecycle', None или объект планировщика torch, получено {scheduler!r}")
+    elif scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"scheduler: у объекта {type(scheduler).__name__} нет метода step()")
     history, handle = History(), None
     for e in range(1, epochs + 1):
-        stats = train_one_epoch(model, train_loader, loss_fn, optimizer, device=device, scheduler=scheduler,
+        stats = train_one_epoch(model, train_loader, loss_fn, optimizer, scheduler=scheduler,
                                 epoch=e, epochs=epochs, channels_last=channels_last, progress=progress)
         history.train_loss.append(stats["loss"])
         history.seconds.append(stats["seconds"])
         history.img_per_s.append(stats["img_per_s"])
         if test_loader is not None:
-            ev = evaluate(model, test_loader, loss_fn, device=device, pixel_scale=pixel_scale,
-                          channels_last=channels_last)
+            ev = evaluate(model, test_loader, loss_fn, metrics=metrics, channels_last=channels_last)
             history.test_loss.append(ev["loss"])
-            history.test_mse_px.append(ev["mse_px"])
-            history.test_rmse_px.append(ev["rmse_px"])
+            for name in metrics:
+                history.test_metrics.setdefault(name, []).append(ev[name])
         if live_plot:
             handle = _live_plot(history, handle)
         if checkpoint is not None:
@@ -329,30 +483,3 @@ def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
                          + ". Создайте ту же архитектуру, что и при сохранении.")
     model.load_state_dict(state)
     return meta
-
-
-def reorder_relu_pool(model: nn.Sequential) -> nn.Sequential:
-    """Ускорение без изменения результата: пары ReLU → MaxPool2d переставляются в MaxPool2d → ReLU.
-
-    max и ReLU перестановочны: max(relu(a), relu(b)) = relu(max(a, b)), поэтому выход и градиенты
-    те же, а ReLU и её обратный проход работают с картой, в 4 раза меньшей (для окна 2×2).
-    Слои (и веса) общие с исходной моделью; новый ReLU работает на месте (inplace).
-
-    Args:
-        model: ``nn.Sequential`` (например, :func:`~cnn_course.models.sun_regressor`).
-
-    Returns:
-        Новый ``nn.Sequential`` с теми же модулями в другом порядке.
-    """
-    if not isinstance(model, nn.Sequential):
-        raise TypeError(f"reorder_relu_pool: ожидался nn.Sequential, получено {type(model).__name__}")
-    layers = list(model)
-    out, i = [], 0
-    while i < len(layers):
-        if (i + 1 < len(layers) and type(layers[i]) is nn.ReLU and type(layers[i + 1]) is nn.MaxPool2d):
-            out += [layers[i + 1], nn.ReLU(inplace=True)]
-            i += 2
-        else:
-            out.append(layers[i])
-            i += 1
-    return nn.Sequential(*out)

@@ -10,9 +10,11 @@ from cnn_course import trace_shapes
 from cnn_course.__main__ import main as cli_main
 from cnn_course.data import SunDataset, make_sun_dataset
 from cnn_course.models import SoftArgmax2d, sun_heatmap_net, sun_regressor
-from cnn_course.sun import RECIPES, train_sun
+from cnn_course.models import reorder_relu_pool
+from cnn_course.settings import get_device
+from cnn_course.sun import RECIPES, sun_metrics, train_sun
 from cnn_course.train import (
-    History, TensorLoader, TrainingDiverged, evaluate, fit, get_device, load_checkpoint, reorder_relu_pool,
+    History, TensorLoader, TrainingDiverged, accuracy, evaluate, fit, load_checkpoint, model_device, predict,
     save_checkpoint, train_one_epoch,
 )
 
@@ -58,10 +60,10 @@ def test_train_one_epoch_learns_and_reports_lecture_running_mean():
     model = _toy_model()
     loader = TensorLoader(images, targets, 16, shuffle=True)
     opt = torch.optim.Adam(model.parameters(), lr=0.05)
-    before = evaluate(model, TensorLoader(images, targets, 64), device="cpu")["loss"]
+    before = evaluate(model, TensorLoader(images, targets, 64))["loss"]
     for e in range(1, 6):
-        stats = train_one_epoch(model, loader, nn.MSELoss(), opt, device="cpu", epoch=e, epochs=5, progress=False)
-    after = evaluate(model, TensorLoader(images, targets, 64), device="cpu")["loss"]
+        stats = train_one_epoch(model, loader, nn.MSELoss(), opt, epoch=e, epochs=5, progress=False)
+    after = evaluate(model, TensorLoader(images, targets, 64))["loss"]
     assert after < before / 10
     assert stats["images"] == 128 and stats["img_per_s"] > 0 and math.isfinite(stats["loss_mean"])
 
@@ -76,7 +78,7 @@ def test_running_mean_is_the_plain_mean():
 
     images, targets = _toy(12)
     stats = train_one_epoch(_toy_model(), TensorLoader(images, targets, 4), FixedLoss(),
-                            torch.optim.SGD(_toy_model().parameters(), lr=0.0), device="cpu", progress=False)
+                            torch.optim.SGD(_toy_model().parameters(), lr=0.0), progress=False)
     assert stats["loss_mean"] == pytest.approx(4.0)
     assert stats["loss"] == pytest.approx(4.0)
 
@@ -87,21 +89,21 @@ def test_nan_loss_stops_with_russian_advice():
     opt = torch.optim.SGD(model.parameters(), lr=1e30)
     with pytest.raises(TrainingDiverged, match="lr.*нормировать"):
         for _ in range(5):
-            train_one_epoch(model, TensorLoader(images, targets * 1e20, 8), nn.MSELoss(), opt, device="cpu",
+            train_one_epoch(model, TensorLoader(images, targets * 1e20, 8), nn.MSELoss(), opt,
                             progress=False)
 
 
 def test_evaluate_reports_pixels():
     images, targets = _toy(20)
     model = _toy_model()
-    ev = evaluate(model, TensorLoader(images, targets, 7), device="cpu")
+    ev = evaluate(model, TensorLoader(images, targets, 7), metrics=sun_metrics())
     with torch.no_grad():
         p = model(images.float() / 255)
     mse = ((p - targets) ** 2).mean().item()
     assert ev["mse_px"] == pytest.approx(mse, rel=1e-5)
     assert ev["rmse_px"] == pytest.approx(math.sqrt(mse), rel=1e-5)
     assert ev["loss"] == pytest.approx(mse, rel=1e-5) and ev["images"] == 20
-    scaled = evaluate(model, TensorLoader(images, targets, 7), device="cpu", pixel_scale=128)
+    scaled = evaluate(model, TensorLoader(images, targets, 7), metrics=sun_metrics(128))
     assert scaled["mse_px"] == pytest.approx(mse * 128**2, rel=1e-5)
 
 
@@ -110,10 +112,10 @@ def test_fit_returns_history_and_checkpoints(tmp_path):
     model = _toy_model()
     opt = torch.optim.Adam(model.parameters(), lr=0.05)
     hist = fit(model, TensorLoader(images, targets, 16, shuffle=True), TensorLoader(images, targets, 64),
-               epochs=3, optimizer=opt, scheduler="onecycle", device="cpu", progress=False,
+               epochs=3, optimizer=opt, scheduler="onecycle", metrics=sun_metrics(), progress=False,
                checkpoint=tmp_path / "ck.pt")
     assert isinstance(hist, History)
-    assert len(hist.train_loss) == len(hist.test_loss) == len(hist.test_rmse_px) == 3
+    assert len(hist.train_loss) == len(hist.test_loss) == len(hist["rmse_px"]) == 3
     assert hist.test_loss[-1] < hist.test_loss[0]
     assert hist.train_seconds == pytest.approx(sum(hist.seconds))
     fresh = _toy_model(seed=5)
@@ -197,14 +199,96 @@ def test_heatmap_net_shapes():
     assert (2, 1, 32, 32) in [row.output_shape for row in trace.rows]
 
 
-def test_get_device_prefers_cuda_then_cpu():
-    dev = get_device()
-    assert dev.type == ("cuda" if torch.cuda.is_available() else dev.type)
-    assert get_device("cpu").type == "cpu"
-    assert get_device(None) == dev and get_device(torch.device("cpu")) == torch.device("cpu")
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="CUDA недоступна"):
-            get_device("cuda")
+def test_get_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_device() == torch.device("cuda") and get_device("cuda") == torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert get_device(None) == torch.device("mps")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert get_device() == torch.device("cpu") == get_device(torch.device("cpu"))
+    with pytest.raises(ValueError, match="CUDA недоступна"):
+        get_device("cuda")
+    with pytest.raises(ValueError, match="device"):
+        get_device("tpu")
+
+
+def test_helpers_take_the_device_from_the_model_not_from_cuda(monkeypatch):
+    """На машине с CUDA урок 4 падал: evaluate переносил батч на CUDA, а модель была на CPU."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # «видеокарта есть», модель — на CPU
+    images, targets = _toy(20)
+    model = _toy_model()
+    loader = TensorLoader(images, targets, 7)
+    assert model_device(model) == torch.device("cpu")
+    ev = evaluate(model, loader, metrics=sun_metrics())
+    out = predict(model, images, batch_size=6, prepare=lambda x: x.float() / 255)
+    assert out.shape == (20, 3) and out.device.type == "cpu"
+    torch.testing.assert_close(out, model(images.float() / 255).detach())
+    assert ev["mse_px"] == pytest.approx(((out - targets) ** 2).mean().item(), rel=1e-5)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    train_one_epoch(model, loader, nn.MSELoss(), opt, progress=False)
+    hist = fit(model, loader, loader, epochs=1, optimizer=opt, progress=False)  # device=None: модель не двигается
+    assert model_device(model).type == "cpu" and len(hist.test_loss) == 1
+    assert model_device(nn.ReLU()) == torch.device("cpu")
+
+
+def test_predict_goes_in_batches_and_keeps_the_mode():
+    calls = []
+
+    class Spy(nn.Module):
+        def forward(self, x):
+            calls.append(len(x))
+            return x.flatten(1)[:, :2]
+
+    model = Spy().train()
+    out = predict(model, torch.arange(40, dtype=torch.float32).reshape(10, 2, 2, 1), batch_size=4)
+    assert calls == [4, 4, 2] and out.shape == (10, 2) and model.training
+    loader = [(torch.ones(3, 2), None), (torch.zeros(1, 2), None)]
+    assert predict(model, loader).shape == (4, 2)
+    with pytest.raises(ValueError, match="пусто"):
+        predict(model, torch.empty(0, 2))
+    with pytest.raises(TypeError, match="model"):
+        predict("модель", torch.ones(1, 2))
+
+
+def test_fit_trains_a_classifier_with_accuracy():
+    """Тренер не знает задачи: тот же fit учит классификатор «день/ночь» с CrossEntropy и точностью."""
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 2, (96,), generator=gen)
+    base = torch.where(labels[:, None, None, None] == 1, 200, 40)  # светлые «дни» и тёмные «ночи»
+    noise = torch.randint(-30, 31, (96, 3, 8, 8), generator=gen)
+    images = (base + noise).clamp(0, 255).to(torch.uint8)
+    train = TensorLoader(images[:64], labels[:64, None].float(), 16, shuffle=True)
+    test = TensorLoader(images[64:], labels[64:, None].float(), 32)
+
+    def as_classes(loader):
+        return [(x, y[:, 0].long()) for x, y in loader]
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
+    hist = fit(model, as_classes(train), as_classes(test), epochs=8, loss_fn=nn.CrossEntropyLoss(),
+               optimizer=torch.optim.Adam(model.parameters(), lr=0.05), metrics={"accuracy": accuracy},
+               progress=False)
+    assert hist["accuracy"][-1] == 1.0 and hist["accuracy"] == hist.test_metrics["accuracy"]
+    assert hist.test_loss[-1] < hist.test_loss[0] and hist.epochs == 8
+    with pytest.raises(KeyError, match="rmse_px"):
+        hist["rmse_px"]
+
+
+def test_fit_rejects_bad_arguments():
+    images, targets = _toy(8)
+    loader = TensorLoader(images, targets, 4)
+    with pytest.raises(ValueError, match="scheduler"):
+        fit(_toy_model(), loader, epochs=1, scheduler="cosine", progress=False)
+    with pytest.raises(TypeError, match="model"):
+        fit(None, loader, epochs=1, progress=False)
+    with pytest.raises(TypeError, match="metrics"):
+        fit(_toy_model(), loader, loader, epochs=1, metrics=["rmse"], progress=False)
+    with pytest.raises(ValueError, match="занято"):
+        evaluate(_toy_model(), loader, metrics={"loss": accuracy})
+    with pytest.raises(ValueError, match="пуст"):
+        fit(_toy_model(), [], epochs=1, scheduler="onecycle", optimizer=torch.optim.SGD(_toy_model().parameters(),
+                                                                                        lr=0.1), progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +301,7 @@ def small_sun(tmp_path_factory):
 def test_fast_recipe_learns_on_a_small_dataset(small_sun, tmp_path):
     result = train_sun(small_sun, "fast", epochs=10, progress=False, out=tmp_path / "fast.pt")
     assert result.test["rmse_px"] < 3, result.test  # случайное угадывание даёт ≈ 55 пикс
-    assert result.history.test_rmse_px[-1] < result.history.test_rmse_px[0]
+    assert result.history["rmse_px"][-1] < result.history["rmse_px"][0]
     test = SunDataset(small_sun, train=False, preload=True)
     pred = result.predict_px(test.images)
     err = ((pred - test.targets_tensor()) ** 2).mean().item()
