@@ -178,13 +178,18 @@ class SunDataset(data.Dataset):
         size: при ``preload`` уменьшить картинки до size×size (метки остаются в пикселях
             исходных картинок).
         progress: полоса tqdm при предзагрузке.
+        limit: взять только первые ``limit`` картинок набора (для коротких прогонов и экономии
+            памяти: 1000 картинок 256×256 — 197 МБ).
     """
 
     def __init__(self, path, train=True, transform=None, *, preload: bool = False, size: int | None = None,
-                 progress: bool = False):
+                 progress: bool = False, limit: int | None = None):
         self.path = os.path.join(path, "train" if train else "test")
         self.transform = transform
         self.format = read_labels(self.path)
+        if limit is not None:
+            limit = check_int(limit, "limit", minimum=1)
+            self.format = dict(list(self.format.items())[:limit])
         self.length = len(self.format)
         self.files = tuple(self.format.keys())
         self.targets = tuple(self.format.values())
