@@ -16,6 +16,7 @@ from .conv import (
     filter_image,
     same_padding,
 )
+from .demo import expect_error
 from .exercises import EXERCISES, CheckResult, check, exercise
 from .explore import LAYER_KINDS, ConvStep, PoolStep, ShapeRow, conv_step, explorer_kernel, pool_step, shape_table
 from .images import integer_grid, load_photo, to_grayscale
@@ -41,7 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ACTIVATIONS", "KERNEL_NAMES", "KERNEL_TITLES", "activation", "classic_kernel", "classic_kernels",
     "conv2d_im2col", "conv2d_naive", "filter_image", "same_padding",
-    "EXERCISES", "CheckResult", "check", "exercise",
+    "EXERCISES", "CheckResult", "check", "exercise", "expect_error",
     "LAYER_KINDS", "ConvStep", "PoolStep", "ShapeRow", "conv_step", "explorer_kernel", "pool_step", "shape_table",
     "POOL_MODES", "MinPool1d", "MinPool2d", "MinPool3d", "pool2d_naive",
     "integer_grid", "load_photo", "to_grayscale",
