@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._validate import as_tuple, check_choice, check_tensor
+from ._validate import as_tuple, check_choice, check_int, check_real, check_tensor, describe
+from .shapes import _same_stride_message, effective_kernel, window_count
 
 __all__ = [
     "conv2d_naive",
@@ -26,7 +27,13 @@ def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
 
     Всего нужно ``dilation * (kernel_size - 1)`` нулей; при нечётной сумме лишний ноль
     PyTorch добавляет справа (снизу). Пример: ядро 4 → (1, 2), ядро 3 → (1, 1).
+
+    Raises:
+        TypeError: не целые числа.
+        ValueError: ``kernel_size < 1`` или ``dilation < 1``.
     """
+    kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
+    dilation = check_int(dilation, "dilation", minimum=1)
     total = dilation * (kernel_size - 1)
     return total // 2, total - total // 2
 
@@ -41,21 +48,36 @@ def _prepare(x, weight, bias, stride, padding, dilation):
     weight = check_tensor(weight, "weight", 4, "(F, C, KH, KW)")
     if x.dtype != weight.dtype:
         raise TypeError(
-            f"x и weight должны быть одного типа, получено x: {x.dtype}, weight: {weight.dtype}"
+            f"x и weight должны быть одного типа, получено x: {x.dtype}, weight: {weight.dtype}. "
+            f"Приведите их: weight.to(x.dtype)"
         )
+    if x.device != weight.device:
+        raise ValueError(f"x и weight на разных устройствах: {x.device} и {weight.device}; weight.to(x.device)")
     n_filters, c_w, kh, kw = weight.shape
+    if n_filters == 0 or kh == 0 or kw == 0 or c_w == 0:
+        raise ValueError(
+            f"weight: пустое ядро — форма {tuple(weight.shape)} (F, C, KH, KW); нужны хотя бы один фильтр, "
+            "один канал и ядро не меньше 1×1"
+        )
     if x.shape[1] != c_w:
         raise ValueError(
             f"Число каналов не совпадает: у входа x формы {tuple(x.shape)} их {x.shape[1]}, "
             f"а ядра weight формы {tuple(weight.shape)} рассчитаны на {c_w} "
             "(weight: (F, C, KH, KW), второй размер — число входных каналов)"
         )
+    if x.shape[2] == 0 or x.shape[3] == 0:
+        raise ValueError(f"x: пустая картинка — форма {tuple(x.shape)}; высота и ширина должны быть ≥ 1")
     if bias is not None:
         bias = check_tensor(bias, "bias", 1, "(F,)")
         if bias.shape[0] != n_filters:
             raise ValueError(
                 f"bias: ожидалась форма ({n_filters},) — по одному смещению на фильтр, "
                 f"получена {tuple(bias.shape)}"
+            )
+        if bias.dtype != x.dtype:  # как F.conv2d: смешанные типы не смешиваем молча
+            raise TypeError(
+                f"bias должен быть того же типа, что x и weight: получено bias: {bias.dtype}, x: {x.dtype}. "
+                "Приведите его: bias.to(x.dtype)"
             )
     stride = as_tuple(stride, 2, "stride", minimum=1)
     dilation = as_tuple(dilation, 2, "dilation", minimum=1)
@@ -65,29 +87,23 @@ def _prepare(x, weight, bias, stride, padding, dilation):
             pads = ((0, 0), (0, 0))
         else:
             if stride != (1, 1):
-                raise ValueError(
-                    f"padding='same' требует stride=1, получено stride={stride}. "
-                    "С шагом больше 1 выход всё равно меньше входа (примерно H / stride), "
-                    "поэтому 'такой же размер' невозможен; PyTorch запрещает это сочетание. "
-                    "Задайте padding числом."
-                )
+                raise ValueError(_same_stride_message(stride))
             pads = (same_padding(kh, dilation[0]), same_padding(kw, dilation[1]))
     else:
         ph, pw = as_tuple(padding, 2, "padding", minimum=0)
         pads = ((ph, ph), (pw, pw))
     (top, bottom), (left, right) = pads
-    x_pad = F.pad(x, (left, right, top, bottom))  # (N, C, H + top + bottom, W + left + right)
-    eff_h = dilation[0] * (kh - 1) + 1
-    eff_w = dilation[1] * (kw - 1) + 1
-    hp, wp = x_pad.shape[2], x_pad.shape[3]
-    if eff_h > hp or eff_w > wp:
+    hp, wp = x.shape[2] + top + bottom, x.shape[3] + left + right
+    out_h = window_count(hp, kh, stride[0], dilation[0])  # одна формула на весь пакет (shapes.py)
+    out_w = window_count(wp, kw, stride[1], dilation[1])
+    if out_h == 0 or out_w == 0:
+        eff_h, eff_w = effective_kernel(kh, dilation[0]), effective_kernel(kw, dilation[1])
         raise ValueError(
             f"Ядро больше входа: с учётом разрежения (dilation={dilation}) оно занимает "
             f"{eff_h}×{eff_w}, а вход после дополнения нулями (padding) — только {hp}×{wp} "
             f"(исходный {x.shape[2]}×{x.shape[3]}). Уменьшите ядро или увеличьте padding."
         )
-    out_h = (hp - eff_h) // stride[0] + 1
-    out_w = (wp - eff_w) // stride[1] + 1
+    x_pad = F.pad(x, (left, right, top, bottom))  # (N, C, H + top + bottom, W + left + right)
     return x_pad, bias, stride, dilation, (kh, kw), (out_h, out_w)
 
 
@@ -116,9 +132,11 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torch
         ``H' = (H + 2·padding - dilation·(KH - 1) - 1) // stride + 1`` (так же для W').
 
     Raises:
-        TypeError: не тензоры, разные dtype, не целые stride/padding/dilation.
-        ValueError: неверное число измерений, каналы не совпадают, ядро больше дополненного
-            входа, ``padding='same'`` при stride > 1.
+        TypeError: не тензоры, не вещественные или разные dtype у x, weight, bias (как у
+            ``F.conv2d``), не целые stride/padding/dilation.
+        ValueError: неверное число измерений, пустое ядро (0 фильтров, KH или KW = 0), каналы не
+            совпадают, ядро больше дополненного входа, ``padding='same'`` при stride > 1
+            (PyTorch это сочетание не поддерживает).
     """
     x_pad, bias, (sh, sw), (dh, dw), (kh, kw), (out_h, out_w) = _prepare(
         x, weight, bias, stride, padding, dilation
@@ -169,7 +187,8 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torc
     out = cols @ weight.reshape(weight.shape[0], -1).T  # (N·H'·W', F)
     if bias is not None:
         out = out + bias
-    return out.reshape(n_batch, out_h, out_w, -1).permute(0, 3, 1, 2).contiguous()  # (N, F, H', W')
+    n_filters = weight.shape[0]
+    return out.reshape(n_batch, out_h, out_w, n_filters).permute(0, 3, 1, 2).contiguous()  # (N, F, H', W')
 
 
 _KERNELS = {
@@ -202,15 +221,22 @@ def classic_kernel(name: str, dtype: torch.dtype = torch.float32) -> torch.Tenso
 
     Args:
         name: одно из :data:`KERNEL_NAMES`.
-        dtype: тип результата.
+        dtype: вещественный тип результата (float32, float64, …); в целом типе дробные веса
+            размытия обнулились бы.
 
     Returns:
         Ядро (3, 3).
 
     Raises:
+        TypeError: dtype не вещественный тип torch.
         ValueError: неизвестное имя.
     """
     check_choice(name, "name", KERNEL_NAMES)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(
+            f"dtype: ожидался вещественный тип torch (torch.float32, torch.float64), получено {describe(dtype)}; "
+            "в целом типе веса 1/9 и 1/16 стали бы нулями"
+        )
     return torch.tensor(_KERNELS[name], dtype=dtype)
 
 
@@ -249,10 +275,16 @@ def filter_image(image, kernel, bias: float = 0.0, act: str = "none") -> torch.T
 
     Returns:
         Карта признаков (H, W) (``padding='same'``).
+
+    Raises:
+        TypeError: не тензоры, не вещественные, bias не число.
+        ValueError: неверная форма, пустая картинка или ядро.
     """
     if isinstance(image, torch.Tensor) and image.ndim == 3 and image.shape[0] == 1:
         image = image[0]
-    image = check_tensor(image, "image", 2, "(H, W)")
-    kernel = check_tensor(kernel, "kernel", 2, "(KH, KW)").to(image.dtype)
+    image = check_tensor(image, "image", 2, "(H, W)", nonempty=True)
+    kernel = check_tensor(kernel, "kernel", 2, "(KH, KW)", floating=False, nonempty=True).to(image.dtype)
+    bias = check_real(bias, "bias")
+    check_choice(act, "act", ACTIVATIONS)
     z = F.conv2d(image[None, None], kernel[None, None], padding="same") + bias  # (1, 1, H, W)
     return activation(z, act)[0, 0]

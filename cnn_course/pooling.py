@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._validate import as_tuple, check_choice, check_tensor
+from ._validate import as_tuple, check_bool, check_choice, check_tensor, describe
 
 __all__ = ["POOL_MODES", "pool2d_naive", "MinPool1d", "MinPool2d", "MinPool3d"]
 
@@ -16,6 +16,11 @@ POOL_MODES = ("max", "min", "avg")
 def _pool_args(x, kernel_size, stride, padding):
     """Проверка аргументов пулинга; возвращает (k, s, p, (H', W'))."""
     x = check_tensor(x, "x", 4, "(N, C, H, W)")
+    if x.shape[2] == 0 or x.shape[3] == 0:
+        raise ValueError(
+            f"x: пустая картинка — высота или ширина 0 (форма {tuple(x.shape)}); окна состояли бы "
+            "только из дополнения, в них нечего выбирать"
+        )
     k = as_tuple(kernel_size, 2, "kernel_size", minimum=1)
     s = k if stride is None else as_tuple(stride, 2, "stride", minimum=1)
     p = as_tuple(padding, 2, "padding", minimum=0)
@@ -77,7 +82,13 @@ def pool2d_naive(x, kernel_size, stride=None, padding=0, mode: str = "max") -> t
 
 
 class _MinPoolNd(nn.Module):
-    """Общая часть MinPool1d/2d/3d: ``min_pool(x) = -max_pool(-x)``."""
+    """Общая часть MinPool1d/2d/3d: минимум по окну.
+
+    Для вещественных тензоров ``min_pool(x) = −max_pool(−x)``. Для целых так нельзя: у uint8
+    ``−x`` переполняется (−200 → 56), у int8 ``−(−128) = −128``. Поэтому для целых берётся
+    побитовое «не»: ``~x`` (для знаковых ``−x − 1``, для беззнаковых ``max − x``) тоже переворачивает
+    порядок, но никогда не переполняется: ``min_pool(x) = ~max_pool(~x)``.
+    """
 
     _dims = 0
     _max_pool = None
@@ -85,26 +96,59 @@ class _MinPoolNd(nn.Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__()
+        n = self._dims
+        k = as_tuple(kernel_size, n, "kernel_size", minimum=1)
+        s = k if stride is None else as_tuple(stride, n, "stride", minimum=1)
+        p = as_tuple(padding, n, "padding", minimum=0)
+        d = as_tuple(dilation, n, "dilation", minimum=1)
+        for ki, pi in zip(k, p):
+            if 2 * pi > ki:
+                raise ValueError(
+                    f"{type(self).__name__}: padding должен быть не больше половины окна, получено "
+                    f"padding={padding}, kernel_size={kernel_size}. Иначе найдутся окна целиком из дополнения."
+                )
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
         self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
+        self.return_indices = check_bool(return_indices, "return_indices")
+        self.ceil_mode = check_bool(ceil_mode, "ceil_mode")
+        self._k, self._s, self._p, self._d = k, s, p, d
 
     def forward(self, x: torch.Tensor):
-        if not isinstance(x, torch.Tensor) or x.ndim not in (self._dims + 1, self._dims + 2):
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        """(N, C, *spatial) или (C, *spatial) → то же число измерений с уменьшенными spatial."""
+        name, n = type(self).__name__, self._dims
+        layout = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[n]
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{name}: ожидался torch.Tensor формы {layout}, получено {describe(x)}")
+        if x.ndim not in (n + 1, n + 2):
             raise ValueError(
-                f"{type(self).__name__}: ожидался тензор с {self._dims + 2} измерениями (с батчем) "
-                f"или {self._dims + 1} (без батча), получено {got}"
+                f"{name}: ожидался тензор с {n + 2} измерениями {layout} (с батчем) или {n + 1} (без батча), "
+                f"получена форма {tuple(x.shape)}"
             )
-        result = type(self)._max_pool(-x, self.kernel_size, self.stride, self.padding, self.dilation,
-                                      ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        if x.dtype == torch.bool or x.is_complex():
+            raise TypeError(f"{name}: минимум не определён для типа {x.dtype}; преобразуйте x.float()")
+        spatial = tuple(x.shape[-n:])
+        for size, ki, si, pi, di in zip(spatial, self._k, self._s, self._p, self._d):
+            from .shapes import pool_output_size  # shapes импортирует pooling — импорт здесь
+
+            try:
+                pool_output_size(size, ki, si, pi, di, self.ceil_mode)
+            except ValueError as err:
+                raise ValueError(f"{name}: вход {tuple(x.shape)} не подходит к окну {self.kernel_size}: {err}") from None
+        integer = not x.is_floating_point()
+        flipped = ~x if integer else -x
+        if n == 1 and integer:  # max_pool1d не умеет целые: считаем тем же 2-D пулингом по (1, L)
+            res = F.max_pool2d(flipped.unsqueeze(-2), (1,) + self._k, (1,) + self._s, (0,) + self._p,
+                               (1,) + self._d, ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+            res = tuple(r.squeeze(-2) for r in res) if self.return_indices else res.squeeze(-2)
+        else:
+            res = type(self)._max_pool(flipped, self._k, self._s, self._p, self._d,
+                                       ceil_mode=self.ceil_mode, return_indices=self.return_indices)
         if self.return_indices:
-            values, indices = result
-            return -values, indices
-        return -result
+            values, indices = res
+            return (~values if integer else -values), indices
+        return ~res if integer else -res
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "

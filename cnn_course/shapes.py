@@ -3,19 +3,48 @@
 from __future__ import annotations
 
 import html
-import math
+import operator
 from dataclasses import dataclass, field
 
 import torch
+import torch.fx
 import torch.nn as nn
+import torch.nn.functional as F
 
-from ._validate import check_choice, check_int
+from ._validate import check_bool, check_choice, check_int, describe
 from .pooling import _MinPoolNd
 
 __all__ = [
     "conv_output_size", "pool_output_size", "count_parameters", "receptive_field", "ReceptiveField",
     "trace_shapes", "ShapeTrace", "LayerRow", "ShapeMismatchError",
 ]
+
+
+def effective_kernel(kernel_size: int, dilation: int = 1) -> int:
+    """Сколько клеток входа занимает ядро с разрежением: ``dilation·(kernel_size − 1) + 1``."""
+    return dilation * (kernel_size - 1) + 1
+
+
+def window_count(padded_size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> int:
+    """Единственная формула выхода свёртки (её зовут conv.py, explore.py и :func:`conv_output_size`).
+
+    Сколько положений ядра (с разрежением) умещается во входе длины ``padded_size`` (уже с
+    дополнением) при шаге ``stride``: ``(padded_size − dilation·(kernel_size − 1) − 1) // stride + 1``;
+    0 — если ядро длиннее входа.
+    """
+    effective = effective_kernel(kernel_size, dilation)
+    if effective > padded_size:
+        return 0
+    return (padded_size - effective) // stride + 1
+
+
+def _same_stride_message(stride) -> str:
+    return (
+        f"padding='same' в PyTorch работает только при stride=1, получено stride={stride}. "
+        "Сам по себе «same» с шагом возможен (в Keras/TensorFlow он даёт выход ⌈H / stride⌉, "
+        "дополняя нужным числом нулей), но F.conv2d и nn.Conv2d такое сочетание не поддерживают. "
+        "Задайте padding числом, например padding=(kernel_size − 1) // 2."
+    )
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1) -> int:
@@ -31,13 +60,14 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1) -> int:
         kernel_size: размер ядра.
         stride: шаг.
         padding: число нулей с каждой стороны, ``'valid'`` (0) или ``'same'`` (выход = вход,
-            только при stride=1).
+            только при stride=1 — как в PyTorch).
         dilation: разрежение.
 
     Returns:
         Длина выхода по оси.
 
     Raises:
+        TypeError: не целые числа, неизвестный тип padding.
         ValueError: выход получился бы пустым, отрицательные размеры, ``'same'`` при stride > 1.
     """
     size = check_int(size, "size", minimum=1)
@@ -48,30 +78,30 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1) -> int:
         check_choice(padding, "padding", ("valid", "same"))
         if padding == "same":
             if stride != 1:
-                raise ValueError(
-                    f"padding='same' возможен только при stride=1, получено stride={stride}"
-                )
+                raise ValueError(_same_stride_message(stride))
             return size
         padding = 0
     padding = check_int(padding, "padding", minimum=0)
-    effective = dilation * (kernel_size - 1) + 1
-    if effective > size + 2 * padding:
+    out = window_count(size + 2 * padding, kernel_size, stride, dilation)
+    if out == 0:
         raise ValueError(
-            f"Выход пуст: ядро с разрежением занимает {effective} клеток "
+            f"Выход пуст: ядро с разрежением занимает {effective_kernel(kernel_size, dilation)} клеток "
             f"(kernel_size={kernel_size}, dilation={dilation}), а вход с дополнением "
-            f"{size} + 2·{padding} = {size + 2 * padding}"
+            f"{size} + 2·{padding} = {size + 2 * padding}. Уменьшите ядро или увеличьте padding."
         )
-    return (size + 2 * padding - effective) // stride + 1
+    return out
 
 
 def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> int:
-    """Размер выхода пулинга по одной оси (как у ``nn.MaxPool1d/2d/3d``, ``nn.AvgPool2d``).
+    """Размер выхода пулинга по одной оси (как у ``nn.MaxPool1d/2d/3d``, ``nn.AvgPool1d/2d``).
 
     ``out = floor_or_ceil((size + 2·padding - dilation·(kernel_size - 1) - 1) / stride) + 1``;
     шаг по умолчанию равен размеру окна. При ``ceil_mode=True`` последнее неполное окно
-    учитывается, но только если оно начинается внутри входа или левого дополнения.
+    учитывается, но только если оно начинается внутри входа или левого дополнения — поэтому
+    даже окно длиннее входа (2 клетки, окно 3) даёт один выход, как в PyTorch.
 
     Raises:
+        TypeError: не целые числа, ``ceil_mode`` не bool.
         ValueError: выход пуст или ``padding > kernel_size / 2`` (PyTorch это запрещает).
     """
     size = check_int(size, "size", minimum=1)
@@ -79,32 +109,31 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil
     stride = kernel_size if stride is None else check_int(stride, "stride", minimum=1)
     padding = check_int(padding, "padding", minimum=0)
     dilation = check_int(dilation, "dilation", minimum=1)
+    ceil_mode = check_bool(ceil_mode, "ceil_mode")
     if 2 * padding > kernel_size:
         raise ValueError(
             f"padding должен быть не больше половины окна: padding={padding}, "
             f"kernel_size={kernel_size} (допустимо padding ≤ {kernel_size // 2})"
         )
-    effective = dilation * (kernel_size - 1) + 1
-    span = size + 2 * padding - effective
-    if span < 0:
+    effective = effective_kernel(kernel_size, dilation)
+    # та же формула, что в PyTorch (pooling_output_shape): деление с округлением вниз
+    numerator = size + 2 * padding - effective + (stride - 1 if ceil_mode else 0)
+    out = numerator // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1  # последнее окно начиналось бы в правом дополнении
+    if out < 1:
         raise ValueError(
-            f"Выход пуст: окно занимает {effective} клеток, а вход с дополнением — "
-            f"{size + 2 * padding}"
+            f"Выход пуст: окно занимает {effective} клеток (kernel_size={kernel_size}, dilation={dilation}), "
+            f"а вход с дополнением — {size + 2 * padding}. Уменьшите окно или включите ceil_mode=True."
         )
-    if ceil_mode:
-        out = math.ceil(span / stride) + 1
-        # последнее окно должно начинаться внутри входа или левого дополнения
-        if (out - 1) * stride >= size + padding:
-            out -= 1
-    else:
-        out = span // stride + 1
     return out
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Число параметров модели (всех или только обучаемых, ``requires_grad=True``)."""
     if not isinstance(model, nn.Module):
-        raise TypeError(f"Ожидалась модель nn.Module, получено {type(model).__name__}")
+        raise TypeError(f"model: ожидалась модель nn.Module, получено {describe(model)}")
+    trainable_only = check_bool(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -117,46 +146,184 @@ class ReceptiveField:
     stride: int
 
 
-_NEUTRAL = (nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.ELU, nn.SiLU, nn.Identity,
-            nn.Dropout, nn.Dropout2d, nn.Dropout3d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
-_STOP = (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
+# Слои, которые не меняют рецептивное поле: поэлементные функции, нормировки (их статистики
+# по соглашению не считаются «полем»), Dropout, дополнение (сдвигает поле, но не меняет размер).
+_NEUTRAL = (
+    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.ELU, nn.CELU, nn.SELU,
+    nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Softplus, nn.Softsign, nn.Tanhshrink,
+    nn.Hardshrink, nn.Softshrink, nn.LogSigmoid, nn.Threshold, nn.Identity, nn.Softmax2d,
+    nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout,
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm, nn.GroupNorm, nn.InstanceNorm1d,
+    nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm, nn.ChannelShuffle,
+    nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d, nn.ConstantPad1d, nn.ConstantPad2d, nn.ConstantPad3d,
+    nn.ReflectionPad1d, nn.ReflectionPad2d, nn.ReflectionPad3d, nn.ReplicationPad1d, nn.ReplicationPad2d,
+    nn.ReplicationPad3d,
+)
+_STOP = (nn.Flatten, nn.Linear, nn.Bilinear, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
          nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+_WINDOWED = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
+             nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, nn.LPPool1d, nn.LPPool2d, _MinPoolNd)
+
+# функции и методы тензора в forward, которые поле не меняют (поэлементные, сложение ветвей, cat)
+_POINTWISE_FUNCS = {
+    operator.add, operator.iadd, operator.sub, operator.isub, operator.mul, operator.imul, operator.truediv,
+    operator.neg, torch.add, torch.sub, torch.mul, torch.cat, torch.relu, torch.sigmoid, torch.tanh,
+    F.relu, F.relu6, F.gelu, F.silu, F.hardswish, F.leaky_relu, F.elu, F.dropout, F.dropout2d, torch.sigmoid,
+}
+_POINTWISE_METHODS = {"relu", "relu_", "sigmoid", "tanh", "add", "add_", "mul", "mul_", "contiguous", "float",
+                      "double", "half", "to", "clone", "detach"}
+_STOP_FUNCS = {torch.flatten, F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d,
+               F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d, torch.mean, torch.sum,
+               F.linear}
+_STOP_METHODS = {"view", "reshape", "flatten", "mean", "sum", "amax", "max", "squeeze"}
+_META_METHODS = {"size", "dim"}
 
 
 def _first(v):
     return v[0] if isinstance(v, (tuple, list)) else v
 
 
+def _is_stop(layer: nn.Module) -> bool:
+    from .models import SoftArgmax2d  # models не импортирует shapes — цикла нет
+
+    return isinstance(layer, _STOP + (SoftArgmax2d,))
+
+
+def _apply_layer(layer: nn.Module, state):
+    """Новое поле (start, size, jump) после слоя; None — слой смешивает всё (дальше поле = весь вход)."""
+    if state is None or _is_stop(layer):
+        return None
+    start, size, jump = state
+    if isinstance(layer, _NEUTRAL):
+        return state
+    if isinstance(layer, _WINDOWED):
+        k = _first(layer.kernel_size)
+        s = _first(layer.stride) if layer.stride is not None else k
+        s = s or k  # MinPool/LPPool хранят stride=None как kernel_size
+        d = _first(getattr(layer, "dilation", 1))
+        pad = getattr(layer, "padding", 0)
+        if pad == "same":
+            pad = d * (k - 1) // 2
+        elif pad == "valid":
+            pad = 0
+        pad = _first(pad)
+        return start - pad * jump, size + (k - 1) * d * jump, jump * s
+    raise TypeError(
+        f"receptive_field: не знаю, как слой {type(layer).__name__} меняет рецептивное поле "
+        "(поддерживаются свёртки, пулинги, поэлементные функции, нормировки, Dropout; "
+        "Flatten, Linear и адаптивный пулинг заканчивают подсчёт)"
+    )
+
+
+def _union(states):
+    """Поле суммы/склейки ветвей: объединение полей (None — если хоть одна ветвь видит всё)."""
+    if any(s is None for s in states):
+        return None
+    start = min(s[0] for s in states)
+    end = max(s[0] + s[1] for s in states)
+    return start, end - start, max(s[2] for s in states)
+
+
+def _chain_field(layers) -> ReceptiveField:
+    """Поле цепочки слоёв в данном порядке (контейнеры пропускаются, важны только листья)."""
+    state = (0, 1, 1)
+    for layer in layers:
+        if not isinstance(layer, nn.Module):
+            raise TypeError(f"receptive_field: ожидались слои nn.Module, получено {describe(layer)}")
+        if list(layer.children()):
+            continue  # контейнер: его листья идут следом
+        new = _apply_layer(layer, state)
+        if new is None:
+            break
+        state = new
+    return ReceptiveField(state[1], state[2])
+
+
+class _LeafTracer(torch.fx.Tracer):
+    """Трассировщик torch.fx, для которого каждый слой без дочерних модулей — «лист»."""
+
+    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:  # noqa: ARG002
+        return not list(m.children())
+
+
+def _graph_field(model: nn.Module):
+    """Поле по графу вычислений forward (ветви ResNet и т. п.); None — граф не построился."""
+    try:
+        graph = _LeafTracer().trace(model)
+    except Exception:  # noqa: BLE001 — forward с ветвлением по значениям: считаем цепочкой
+        return None
+    modules = dict(model.named_modules())
+    states: dict = {}
+    final = None
+    const = object()
+    for node in graph.nodes:
+        inputs = [states[a] for a in node.all_input_nodes]
+        tensors = [s for s in inputs if s is not const]
+        if node.op == "placeholder":
+            states[node] = (0, 1, 1) if not states else const
+            continue
+        if node.op == "get_attr":
+            states[node] = const
+            continue
+        if node.op == "output":
+            if final is None:
+                final = tensors[0] if tensors else None
+            break
+        if node.op == "call_module":
+            new = _apply_layer(modules[node.target], tensors[0] if tensors else None)
+        elif node.op == "call_method" and node.target in _META_METHODS:
+            new = const
+        elif (node.op == "call_function" and node.target in _POINTWISE_FUNCS) or (
+                node.op == "call_method" and node.target in _POINTWISE_METHODS):
+            new = _union(tensors) if tensors else const
+        elif (node.op == "call_function" and node.target in _STOP_FUNCS) or (
+                node.op == "call_method" and node.target in _STOP_METHODS):
+            new = None
+        elif node.op == "call_function" and node.target is getattr:
+            new = const
+        elif node.op == "call_function" and node.target is operator.getitem:
+            new = _union(tensors) if tensors else const  # срез по каналам поле не меняет
+        else:
+            name = getattr(node.target, "__name__", str(node.target))
+            raise TypeError(f"receptive_field: не знаю, как операция {name} в forward меняет рецептивное поле")
+        if new is None and tensors and any(t is not None for t in tensors) and final is None:
+            final = _union([t for t in tensors if t is not None])  # поле перед первым «смешивающим» слоем
+        states[node] = new
+    if final is None:
+        return None
+    return ReceptiveField(final[1], final[2])
+
+
 def receptive_field(model_or_layers) -> ReceptiveField:
-    """Рецептивное поле последнего свёрточного/пулинг-слоя стопки слоёв (по оси H).
+    """Рецептивное поле последней пространственной карты признаков модели (по оси H).
 
     Идём от входа: ``r ← r + (k − 1)·d·j``, ``j ← j·s`` (k — ядро, d — разрежение, s — шаг,
-    j — шаг поля во входных пикселях). Активации, BatchNorm и Dropout поле не меняют; на
-    Flatten, Linear или адаптивном пулинге подсчёт останавливается (дальше нейрон видит всё).
+    j — шаг поля во входных пикселях). Учитываются только «листья» — слои без вложенных
+    модулей (контейнеры вроде ``nn.Sequential`` пропускаются), поэтому подходит любая модель:
+    VGG, своя ``nn.Module`` с ``Sequential`` внутри, сеть с тепловой картой. Если forward
+    строится в граф (``torch.fx``), ветви (ResNet) объединяются; иначе слои берутся в порядке
+    объявления. Активации, нормировки (BatchNorm, GroupNorm…), Dropout, дополнение поле не
+    меняют; на Flatten, Linear, адаптивном пулинге или soft-argmax подсчёт останавливается
+    (дальше нейрон видит всё).
 
     Args:
-        model_or_layers: ``nn.Sequential`` (вложенные тоже) или список слоёв.
+        model_or_layers: модель ``nn.Module`` или список слоёв (применяются по порядку).
+
+    Returns:
+        :class:`ReceptiveField` (size, stride) в пикселях входа.
 
     Raises:
-        TypeError: слой, для которого поле не определено (например, nn.Upsample).
+        TypeError: не модель и не список слоёв; слой, для которого поле не определено
+            (например, nn.Upsample).
     """
-    layers = list(model_or_layers.modules()) if isinstance(model_or_layers, nn.Module) else list(model_or_layers)
-    size, jump = 1, 1
-    for layer in layers:
-        if isinstance(layer, nn.Sequential) or isinstance(layer, _NEUTRAL):
-            continue
-        if isinstance(layer, _STOP):
-            break
-        if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
-                              nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, _MinPoolNd)):
-            k = _first(layer.kernel_size)
-            s = _first(layer.stride) if layer.stride is not None else k
-            d = _first(getattr(layer, "dilation", 1))
-            size += (k - 1) * d * jump
-            jump *= s
-        else:
-            raise TypeError(f"receptive_field: не знаю, как слой {type(layer).__name__} меняет рецептивное поле")
-    return ReceptiveField(size, jump)
+    if isinstance(model_or_layers, nn.Module):
+        if not list(model_or_layers.children()):
+            return _chain_field([model_or_layers])
+        field_ = _graph_field(model_or_layers)
+        return field_ if field_ is not None else _chain_field(model_or_layers.modules())
+    if isinstance(model_or_layers, (list, tuple)):
+        return _chain_field(model_or_layers)
+    raise TypeError(f"receptive_field: ожидалась модель nn.Module или список слоёв, получено {describe(model_or_layers)}")
 
 
 @dataclass(frozen=True)
@@ -213,18 +380,24 @@ def _explain(layer: nn.Module, got: tuple) -> str:
     """Русское объяснение, чего слой ждал и что получил."""
     if isinstance(layer, nn.Linear):
         return (f"Linear ждёт {layer.in_features} признаков в последнем измерении, а получил тензор "
-                f"формы {got} — {got[-1]} признаков. Обычно это значит, что картинка не того размера, "
-                f"под который считали in_features: поставьте nn.Linear({got[-1]}, {layer.out_features}) "
-                "или добавьте nn.AdaptiveAvgPool2d перед Flatten, чтобы размер не зависел от входа.")
+                f"формы {got} — {got[-1] if got else '?'} признаков. Обычно это значит, что картинка не того "
+                f"размера, под который считали in_features: поставьте nn.Linear({got[-1] if got else '…'}, "
+                f"{layer.out_features}) или добавьте nn.AdaptiveAvgPool2d перед Flatten, чтобы размер не "
+                "зависел от входа.")
     if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-        want = layer.in_channels
-        if len(got) != layer.weight.ndim and len(got) != layer.weight.ndim - 1:
-            return (f"{type(layer).__name__} ждёт тензор с {layer.weight.ndim} измерениями "
-                    f"(batch, channels, ...), а получил форму {got}.")
+        want, dims = layer.in_channels, layer.weight.ndim
+        axes = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}[dims]
+        if len(got) != dims:
+            return (f"{type(layer).__name__} ждёт тензор с {dims} измерениями {axes} — с батчем и каналами, "
+                    f"а получил форму {got} ({len(got)} измерений). Проверьте input_shape: например, "
+                    f"(1, {want}{', 64' * (dims - 2)}).")
         return (f"{type(layer).__name__} ждёт {want} входных каналов (in_channels={want}), а получил "
-                f"тензор формы {got} — {got[1] if len(got) > 1 else '?'} каналов. Число in_channels "
+                f"тензор формы {got} — {got[1]} каналов (второе измерение). Число in_channels "
                 "слоя должно равняться out_channels предыдущего (3 для RGB, 1 для серой картинки).")
     return f"{type(layer).__name__} не принял тензор формы {got}."
+
+
+_MAX_TRACE_ELEMENTS = 200_000_000  # вход трассировки больше 800 МБ (float32) — скорее опечатка
 
 
 def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
@@ -232,20 +405,40 @@ def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
 
     Args:
         model: модель; строки получают её «листовые» слои (без вложенных).
-        input_shape: форма входа с батчем, например (1, 3, 256, 256).
+        input_shape: форма входа с батчем — кортеж целых ≥ 1, например (1, 3, 256, 256).
         device: где считать (по умолчанию — где лежат параметры модели, иначе CPU).
 
     Returns:
         :class:`ShapeTrace` со строками (имя, тип, форма выхода, параметры).
 
     Raises:
+        TypeError: не модель; input_shape — не кортеж/список целых.
+        ValueError: пустая или слишком большая форма входа.
         ShapeMismatchError: на каком-то слое формы не сошлись; сообщение называет слой и
             объясняет по-русски, что он ждал и что получил; ``err.trace`` — таблица до него.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: ожидалась модель nn.Module, получено {describe(model)}")
+    if isinstance(input_shape, torch.Size):
+        input_shape = tuple(input_shape)
+    if not isinstance(input_shape, (tuple, list)):
+        raise TypeError(f"input_shape: ожидался кортеж размеров с батчем, например (1, 3, 256, 256), "
+                        f"получено {describe(input_shape)}")
+    if not 1 <= len(input_shape) <= 6:
+        raise ValueError(f"input_shape: ожидалось от 1 до 6 размеров, например (1, 3, 256, 256), получено "
+                         f"{describe(input_shape)}")
     shape = tuple(check_int(s, "input_shape", minimum=1) for s in input_shape)
+    total = 1
+    for s in shape:
+        total *= s
+    if total > _MAX_TRACE_ELEMENTS:
+        raise ValueError(f"input_shape: вход {shape} — {total} чисел, слишком много для трассировки "
+                         f"(до {_MAX_TRACE_ELEMENTS}); возьмите батч 1 или картинку меньше")
     if device is None:
         first = next(model.parameters(), None)
         device = first.device if first is not None else torch.device("cpu")
+    elif not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device: ожидалась строка или torch.device, получено {describe(device)}")
     trace = ShapeTrace(shape)
     names = {m: n for n, m in model.named_modules()}
     leaves = [m for m in model.modules() if not list(m.children())] or [model]
@@ -271,13 +464,19 @@ def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
     try:
         with torch.no_grad():
             model(torch.zeros(shape, device=device))
-    except (RuntimeError, ValueError) as err:
+    except (RuntimeError, ValueError, IndexError, TypeError) as err:
+        if isinstance(err, ShapeMismatchError):
+            raise
         layer = current.get("layer")
         if layer is None:
-            raise
-        name = names.get(layer, type(layer).__name__)
-        message = (f"Формы не сошлись на слое «{name}» ({type(layer).__name__}, строка {len(trace.rows) + 1}): "
-                   f"{_explain(layer, current['got'])}\n\nФормы до этого слоя:\n{trace}")
+            after = trace.rows[-1].name if trace.rows else "входа"
+            message = (f"Формы не сошлись в forward модели {type(model).__name__} после слоя «{after}» — вне слоёв "
+                       f"(например, в view/flatten/cat): {type(err).__name__}: {str(err)[:300]}\n\n"
+                       f"Формы до этого места:\n{trace}")
+        else:
+            name = names.get(layer, type(layer).__name__)
+            message = (f"Формы не сошлись на слое «{name}» ({type(layer).__name__}, строка {len(trace.rows) + 1}): "
+                       f"{_explain(layer, current['got'])}\n\nФормы до этого слоя:\n{trace}")
         raise ShapeMismatchError(message, trace) from err
     finally:
         for h in hooks:

@@ -94,7 +94,7 @@ class TestBadInput:
             func(torch.zeros(1, 1, 6, 6), torch.zeros(1, 1, 3, 3), dilation=3)
 
     def test_same_with_stride(self, func):
-        with pytest.raises(ValueError, match=r"padding='same' требует stride=1.*PyTorch"):
+        with pytest.raises(ValueError, match=r"padding='same'.*stride=1.*Keras"):
             func(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 3, 3), stride=2, padding="same")
 
     def test_unknown_padding_string(self, func):
