@@ -1,290 +1,350 @@
-"""Упражнения для самопроверки: ученик вписывает ответ, функция check() отвечает по-русски."""
+"""Упражнения для самопроверки: ученик вписывает ответ, функция check() отвечает по-русски.
+
+Упражнения нумеруются по урокам: «Упражнение 1.2» — второе упражнение урока 1 (номер урока
+берётся из префикса ключа через ``lessons.LESSONS``). Ответ — число, кортеж чисел (форма тензора)
+или, в упражнениях на код, функция. После неверной попытки ``reveal("1.2")`` показывает ответ.
+"""
 
 from __future__ import annotations
 
+import decimal
+import fractions
 import html
+import inspect
 import math
 import numbers
+import re
+import textwrap
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["Exercise", "CheckResult", "EXERCISES", "check", "exercise"]
+import torch
+
+from ._exercise_bank import BANK, LOOP_HINT, conv_cases
+from .formatting import count_words, fmt
+from .lessons import LESSONS
+
+__all__ = ["Exercise", "CheckResult", "EXERCISES", "check", "exercise", "reveal"]
+
+RIGHT, WRONG = "\u2714", "\u2718"   # ✔ и ✘: эти знаки есть в шрифтах DejaVu (в отличие от эмодзи)
+_STYLE = {  # статус → (фон, рамка)
+    "right": ("#e6f4ea", "#34a853"), "wrong": ("#fdecea", "#d93025"),
+    "pending": ("#f1f3f4", "#9aa0a6"), "invalid": ("#fef7e0", "#f9ab00"), "answer": ("#e8f0fe", "#1a73e8"),
+}
+_MAX_SHOWN = 60  # столько символов чужого ответа показываем в сообщении
+
+
+def _inline_html(text: str) -> str:
+    """Markdown в строке → HTML: `код` → <code>, **жирный** → <b> (остальное экранируется)."""
+    parts = re.split(r"(`[^`]*`)", text)
+    out = []
+    for part in parts:
+        if part.startswith("`") and part.endswith("`") and len(part) >= 2:
+            out.append(f"<code>{html.escape(part[1:-1])}</code>")
+        else:
+            out.append(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(part)))
+    return "".join(out)
+
+
+def _plain(text: str) -> str:
+    """Текст для печати без разметки: обратные кавычки и звёздочки убираются."""
+    return re.sub(r"\*\*(.+?)\*\*", r"\1", re.sub(r"`([^`]*)`", r"\1", text))
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """Одно упражнение: вопрос, верный ответ, типичные ошибки с подсказками."""
+    """Одно упражнение: вопрос, верный ответ, типичные ошибки с подсказками.
+
+    Attributes:
+        key: внутренний ключ (``'conv.params'``); префикс до точки — урок.
+        question, explanation, hint: тексты (Markdown в строке: `код`).
+        answer: верный ответ — число, кортеж чисел или эталонная функция (упражнения на код).
+        mistakes: пары (неверный ответ, подсказка именно для него); в упражнениях на код
+            неверный ответ — функция с типичной ошибкой.
+        tol: относительная точность для дробных ответов; целые сравниваются точно.
+    """
 
     key: str
     question: str
     answer: object
     explanation: str
     hint: str
-    mistakes: tuple = ()  # пары (неверный ответ, подсказка именно для него)
+    mistakes: tuple = ()
     tol: float = 1e-6
 
+    @property
+    def is_code(self) -> bool:
+        return callable(self.answer)
+
+    @property
+    def number(self) -> str:
+        """Номер «урок.порядковый»: ``'1.2'``."""
+        prefix = self.key.split(".")[0]
+        lesson = next(les.number for les in LESSONS if les.exercise_prefix == prefix)
+        same = [k for k in EXERCISES if k.split(".")[0] == prefix]
+        return f"{lesson}.{same.index(self.key) + 1}"
+
+    @property
+    def title(self) -> str:
+        return f"Упражнение {self.number}"
+
     def _repr_markdown_(self) -> str:
-        return f"**Упражнение `{self.key}`.** {self.question}"
+        return f"**{self.title}.** {self.question}"
 
     def __str__(self) -> str:
-        return f"Упражнение {self.key}. {self.question}"
+        return f"{self.title}. {_plain(self.question)}"
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Итог проверки: ``ok`` и сообщение. В Jupyter показывается цветной плашкой."""
+    """Итог проверки: ``ok``, сообщение и статус (``right``, ``wrong``, ``pending``, ``invalid``,
+    ``answer``). В Jupyter показывается плашкой: зелёной, красной, серой (ответа ещё нет),
+    жёлтой (ответ не того вида) или синей (показан ответ)."""
 
     ok: bool
     message: str
+    status: str = ""
+
+    def __post_init__(self):
+        if not self.status:
+            object.__setattr__(self, "status", "right" if self.ok else "wrong")
 
     def __bool__(self) -> bool:
         return self.ok
 
+    def _mark(self) -> str:
+        return {"right": RIGHT + " ", "wrong": WRONG + " "}.get(self.status, "")
+
     def __str__(self) -> str:
-        return ("✅ " if self.ok else "❌ ") + self.message
+        return self._mark() + _plain(self.message)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        color = "#e6f4ea" if self.ok else "#fdecea"
-        return (f'<div style="background:{color};padding:6px 10px;border-radius:4px">'
-                f"{html.escape(str(self))}</div>")
+        back, border = _STYLE.get(self.status, _STYLE["invalid"])
+        body = "<br>".join(_inline_html(line) for line in (self._mark() + self.message).split("\n"))
+        return (f'<div class="cnn-course-check cnn-course-check-{self.status}" style="background:{back};'
+                f'border-left:4px solid {border};padding:6px 10px;border-radius:4px">{body}</div>')
 
 
-def _normalize(value):
-    """Число → float, форма/последовательность → кортеж float; иначе None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
-        return float(value.item())
-    if isinstance(value, (tuple, list)) or type(value).__name__ == "Size":
-        items = [_normalize(v) for v in value]
-        if any(v is None or isinstance(v, tuple) for v in items):
-            return None
-        return tuple(items)
-    return None
-
-
-def _same(a, b, tol: float) -> bool:
-    if isinstance(a, tuple) or isinstance(b, tuple):
-        return (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)
-                and all(math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(a, b)))
-    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
-
-
-def _ex(key, question, answer, explanation, hint, *mistakes, tol=1e-6) -> Exercise:
-    return Exercise(key, question, answer, explanation, hint, tuple(mistakes), tol)
-
-
-_ALL = (
-    # --- урок 1: свёртка ---
-    _ex("conv.params",
-        "Сколько обучаемых параметров у слоя `nn.Conv2d(3, 16, kernel_size=3)`?",
-        448,
-        "16 фильтров по 3·3·3 = 27 весов и по одному смещению: 16·27 + 16 = 448.",
-        "Каждый фильтр видит все 3 входных канала; у каждого фильтра есть ещё смещение (bias).",
-        (432, "Почти: вы забыли смещения — по одному на каждый из 16 фильтров."),
-        (160, "Каждый фильтр имеет размер 3×3 по каждому из 3 входных каналов, а не просто 3×3."),
-        (144, "Каждый фильтр имеет размер 3×3 по каждому из 3 входных каналов, и есть смещения."),
-        (27, "Это один фильтр без смещения, а фильтров 16."),
-        (28, "Это один фильтр со смещением, а фильтров 16.")),
-    _ex("conv.output_size",
-        "Вход 32×32, ядро 5×5, stride=2, padding=1. Какая высота карты признаков?",
-        15,
-        "(32 + 2·1 − 5) // 2 + 1 = 29 // 2 + 1 = 14 + 1 = 15.",
-        "Формула: (H + 2·padding − kernel_size) // stride + 1.",
-        (16, "Деление здесь целочисленное, с округлением вниз: 29 // 2 = 14, а не 14,5 → 15."),
-        (14, "Не забудьте «+ 1» в конце формулы: первая позиция окна тоже даёт выход."),
-        (28, "Вы не учли дополнение нулями и шаг: (32 + 2·1 − 5) // 2 + 1."),
-        (29, "Вы не учли шаг: сдвиги идут через клетку, делите на stride."),
-        (30, "Вы не учли шаг: сдвиги идут через клетку, делите на stride.")),
-    _ex("conv.z_value",
-        "Окно входа [[1, 2, 0], [0, 1, 3], [2, 1, 0]], ядро Собеля по x "
-        "[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], смещение 1. Чему равно z?",
-        4,
-        "z = (−1·1 + 0·2 + 1·0) + (−2·0 + 0·1 + 2·3) + (−1·2 + 0·1 + 1·0) + 1 = −1 + 6 − 2 + 1 = 4.",
-        "Перемножьте окно и ядро поэлементно (клетка с клеткой), сложите 9 произведений и прибавьте смещение.",
-        (3, "Почти: вы забыли прибавить смещение ω₀ = 1."),
-        (-2, "Вы перевернули ядро, как в «математической» свёртке. В PyTorch ядро не переворачивается "
-             "(это взаимная корреляция): клетка (i, j) ядра умножается на клетку (i, j) окна."),
-        (-3, "Вы перевернули ядро и забыли смещение. В PyTorch ядро не переворачивается.")),
-    _ex("conv.relu",
-        "Сумма с весами и смещением дала z = −2.5. Чему равен выход нейрона u = ReLU(z)?",
-        0,
-        "ReLU(z) = max(0, z) = max(0, −2.5) = 0: отрицательный отклик обнуляется.",
-        "ReLU(z) = max(0, z).",
-        (-2.5, "Это z до активации; ReLU заменяет отрицательные значения нулём."),
-        (2.5, "ReLU не берёт модуль: отрицательные значения становятся нулём.")),
-    # --- урок 2: пулинг ---
-    _ex("pool.output_shape",
-        "Тензор формы (8, 16, 64, 64) проходит через `nn.MaxPool2d(2)`. Какая форма на выходе? "
-        "Впишите кортеж из четырёх чисел.",
-        (8, 16, 32, 32),
-        "Пулинг работает с каждым каналом отдельно: батч и каналы не меняются, H и W делятся на 2.",
-        "Шаг по умолчанию равен размеру окна; меняются только H и W.",
-        ((8, 8, 32, 32), "Число каналов пулинг не меняет: он обрабатывает каждый канал отдельно."),
-        ((8, 16, 63, 63), "Шаг (stride) по умолчанию равен размеру окна, а не 1: окна не перекрываются."),
-        ((4, 16, 32, 32), "Размер батча не меняется: каждый пример обрабатывается отдельно."),
-        ((4, 8, 32, 32), "Батч и каналы пулинг не трогает — делятся только H и W.")),
-    _ex("pool.modes",
-        "Окно 2×2 содержит числа [[1, −3], [4, 0]]. Что дадут MaxPooling, MinPooling и AveragePooling? "
-        "Впишите кортеж (max, min, avg).",
-        (4, -3, 0.5),
-        "max = 4, min = −3, среднее = (1 − 3 + 4 + 0) / 4 = 0.5.",
-        "Среднее — сумма всех четырёх чисел, делённая на 4.",
-        ((4, 0, 0.5), "Минимум — наименьшее число окна, то есть −3 (а не наименьшее по модулю)."),
-        ((4, -3, 2), "Для среднего сумму 2 нужно ещё поделить на число клеток окна (4)."),
-        ((4, -3, 2 / 3), "В среднем участвуют все 4 клетки, включая ноль.")),
-    _ex("pool.odd_size",
-        "Карта признаков 7×7 проходит через `nn.MaxPool2d(2)`. Какой размер выхода по умолчанию и с "
-        "`ceil_mode=True`? Впишите кортеж (по умолчанию, с ceil_mode).",
-        (3, 4),
-        "(7 − 2) // 2 + 1 = 3: последний столбец отбрасывается; с ceil_mode=True неполное окно "
-        "учитывается: ⌈5 / 2⌉ + 1 = 4.",
-        "По умолчанию деление с округлением вниз, с ceil_mode=True — вверх.",
-        ((4, 4), "По умолчанию (ceil_mode=False) неполное окно у края отбрасывается: выход 3."),
-        ((3, 3), "С ceil_mode=True неполное окно у края тоже даёт выход: 4."),
-        ((4, 3), "Наоборот: по умолчанию округление вниз (3), с ceil_mode=True — вверх (4).")),
-    _ex("pool.params",
-        "Сколько обучаемых параметров у слоя `nn.MaxPool2d(2)`?",
-        0,
-        "У пулинга нет весов: он только выбирает (или усредняет) значения окна.",
-        "Есть ли у пулинга что обучать?",
-        (4, "Окно 2×2 — это не веса: пулинг ничего не умножает, а только выбирает максимум."),
-        (1, "Даже смещения у пулинга нет.")),
-    # --- урок 3: свёрточные слои и размеры ---
-    _ex("shapes.conv_weight",
-        "Какая форма у тензора весов `weight` слоя `nn.Conv2d(3, 16, kernel_size=5)`? Впишите кортеж.",
-        (16, 3, 5, 5),
-        "(out_channels, in_channels, KH, KW) = (16, 3, 5, 5): 16 фильтров, каждый — 3 канала по 5×5.",
-        "Порядок: (out_channels, in_channels, KH, KW).",
-        ((3, 16, 5, 5), "Первым идёт число фильтров (out_channels), затем входные каналы."),
-        ((3, 5), "Это неполная форма из лекции: не хватает числа фильтров и второй стороны ядра."),
-        ((16, 5, 5), "Каждый фильтр видит все входные каналы: нужна ось in_channels = 3."),
-        ((16, 3, 5), "Ядро двумерное: 5×5, так что осей весов четыре.")),
-    _ex("shapes.flatten",
-        "Вход (1, 3, 128, 128) проходит через три блока «Conv2d(padding='same') → ReLU → MaxPool2d(2)», "
-        "у последней свёртки 4 фильтра. Сколько признаков после `nn.Flatten()`?",
-        1024,
-        "128 / 2 / 2 / 2 = 16, значит (1, 4, 16, 16) → 4·16·16 = 1024.",
-        "padding='same' размер не меняет, каждый MaxPool2d(2) делит H и W пополам; затем перемножьте C·H·W.",
-        (4096, "4096 получается для входа 256×256, как в лекции; здесь 128×128."),
-        (65536, "Не забудьте три пулинга: каждый делит H и W пополам."),
-        (256, "Flatten вытягивает и каналы: 4·16·16."),
-        (3072, "Каналов после последней свёртки 4, а не 3.")),
-    _ex("shapes.conv1d",
-        "Сигнал (4, 1, 100) — батч 4, один канал, длина 100 — проходит через "
-        "`nn.Conv1d(1, 8, kernel_size=5, stride=2)`. Какая форма выхода? Впишите кортеж.",
-        (4, 8, 48),
-        "(100 − 5) // 2 + 1 = 48, каналов стало 8: (4, 8, 48).",
-        "Формула та же, что для картинок, только ось одна: (L − k) // stride + 1.",
-        ((4, 8, 96), "Не забудьте шаг: делите на stride = 2."),
-        ((4, 8, 47), "Не забудьте «+ 1» в конце формулы."),
-        ((4, 1, 48), "Каналов на выходе столько, сколько фильтров: 8."),
-        ((4, 8, 49), "Деление целочисленное, с округлением вниз: 95 // 2 = 47, плюс 1 — 48.")),
-    _ex("shapes.receptive_field",
-        "Три свёрточных слоя 3×3 подряд (stride=1). Какого размера (сторона квадрата) область входа, "
-        "которую видит один нейрон третьего слоя (его рецептивное поле)?",
-        7,
-        "Каждый слой 3×3 добавляет к полю по 2: 1 + 2 + 2 + 2 = 7. Поэтому VGG и ставит слои 3×3 стопкой.",
-        "Каждый следующий слой 3×3 расширяет поле на 2 пикселя.",
-        (9, "Поля не перемножаются: каждый слой 3×3 добавляет по 2 пикселя, 3 + 2 + 2 = 7."),
-        (27, "Поля не перемножаются: каждый слой 3×3 добавляет по 2 пикселя, 3 + 2 + 2 = 7."),
-        (5, "Это поле двух слоёв 3×3; у трёх — 7."),
-        (3, "Нейрон третьего слоя видит окна второго, а те — окна первого: поле растёт.")),
-    # --- урок 4: регрессия координат солнца ---
-    _ex("sun.normalized_loss",
-        "Координаты солнца равномерно распределены в [32, 224]. Модель, которая всегда отвечает "
-        "центром 128, имеет MSE ≈ 192²/12 = 3072 пикс² — отсюда начальная потеря лекции ≈ 3 000. "
-        "Какой будет MSE той же модели, если цели перевести в [-1, 1] формулой (p − 128) / 128?",
-        0.1875,
-        "MSE — квадрат ошибки, поэтому делится на 128² = 16 384: 3072 / 16 384 = 0.1875. Потеря "
-        "порядка единицы — удобный масштаб для Adam и скорости обучения 1e-3…1e-2.",
-        "Ошибка делится на 128, а её квадрат — на 128².",
-        (24, "Вы разделили на 128 один раз, но MSE — квадрат ошибки: делить нужно на 128²."),
-        (3072, "Потеря меняется вместе с масштабом целей: разделите на 128²."),
-        tol=0.01),
-    _ex("sun.rmse",
-        "MSE лекции на тесте — 7.398 пикс². Чему равна RMSE (корень из MSE) в пикселях? "
-        "Впишите число с двумя знаками после точки.",
-        2.72,
-        "√7.398 ≈ 2.72: типичная ошибка одной координаты — меньше трёх пикселей на картинке 256×256.",
-        "RMSE = √MSE.",
-        (3.7, "Это половина MSE, а нужен квадратный корень."),
-        (54.73, "Это квадрат MSE, а нужен квадратный корень."),
-        tol=0.01),
-    _ex("sun.coordinates",
-        "В format.json для картинки записано [40, 200]. В каком элементе тензора img формы "
-        "(3, 256, 256) центр солнца? Впишите кортеж (строка, столбец).",
-        (200, 40),
-        "x — столбец, y — строка, а тензор индексируется img[:, строка, столбец]: img[:, 200, 40].",
-        "В format.json пара (x, y): x — столбец, y — строка. Тензор же индексируется (строка, столбец).",
-        ((40, 200), "Порядок обратный: x = 40 — это столбец, а индекс строки идёт первым: (200, 40).")),
-    # --- урок 5: VGG ---
-    _ex("vgg.conv_params",
-        "Сколько обучаемых параметров у слоя `nn.Conv2d(256, 512, kernel_size=3, padding=1)` "
-        "(первая свёртка четвёртого блока VGG-16)?",
-        1180160,
-        "512·256·3·3 весов + 512 смещений = 1 179 648 + 512 = 1 180 160.",
-        "Веса (out, in, 3, 3) плюс одно смещение на фильтр.",
-        (1179648, "Не забудьте смещения: по одному на каждый из 512 фильтров."),
-        (2304, "Каждый из 512 фильтров видит все 256 входных каналов: умножьте на 512·256.")),
-    _ex("vgg.block3_shape",
-        "Вход (1, 3, 224, 224) проходит через первые три блока VGG-16 (каждый заканчивается "
-        "MaxPool2d(2)). Какая форма на выходе третьего блока? Впишите кортеж.",
-        (1, 256, 28, 28),
-        "224 → 112 → 56 → 28; у свёрток третьего блока 256 фильтров: (1, 256, 28, 28).",
-        "Свёртки 3×3 с padding=1 размер не меняют; каждый блок делит H и W пополам.",
-        ((1, 256, 56, 56), "Третий блок тоже заканчивается пулингом: 56 / 2 = 28."),
-        ((1, 512, 28, 28), "512 фильтров — у четвёртого блока; у третьего 256."),
-        ((1, 128, 28, 28), "128 фильтров — у второго блока; у третьего 256.")),
-    _ex("vgg.stack_vs_big",
-        "Три слоя 3×3 подряд видят то же поле 7×7, что один слой 7×7. Сколько весов (без смещений) "
-        "у трёх слоёв 3×3 и у одного 7×7, если входных и выходных каналов по 64? Кортеж (три 3×3, один 7×7).",
-        (110592, 200704),
-        "3·(3·3·64·64) = 110 592 против 7·7·64·64 = 200 704: почти вдвое меньше весов и три ReLU вместо одной.",
-        "Веса одного слоя k×k: k·k·C_in·C_out.",
-        ((1728, 3136), "Каждый фильтр видит все 64 входных канала, а фильтров 64: умножьте на 64·64."),
-        ((36864, 200704), "Слоёв 3×3 три: умножьте веса одного слоя на 3.")),
-)
+_ALL = tuple(Exercise(**item) for item in BANK)
 
 EXERCISES = MappingProxyType({e.key: e for e in _ALL})
 
 
 def exercise(key: str) -> Exercise:
-    """Упражнение по ключу (для показа вопроса в уроке).
+    """Упражнение по ключу (``'conv.params'``) или номеру (``'1.1'``) — для показа вопроса в уроке.
 
     Raises:
-        KeyError: нет такого упражнения (сообщение перечисляет имеющиеся).
+        KeyError: нет такого упражнения (сообщение перечисляет имеющиеся номера).
     """
-    if key not in EXERCISES:
-        raise KeyError(f"Нет упражнения {key!r}; есть: {', '.join(EXERCISES)}")
-    return EXERCISES[key]
+    if isinstance(key, str):
+        if key in EXERCISES:
+            return EXERCISES[key]
+        for ex in EXERCISES.values():
+            if ex.number == key.strip():
+                return ex
+    known = ", ".join(f"{ex.number} ({k})" for k, ex in EXERCISES.items())
+    shown = repr(key) if len(repr(key)) <= _MAX_SHOWN else repr(key)[:_MAX_SHOWN] + "…"
+    raise KeyError(f"Нет упражнения {shown}; есть: {known}")
+
+
+_TRIED: set = set()  # ключи упражнений, на которые уже был дан ответ
+
+
+def reveal(key: str) -> CheckResult:
+    """Показывает ответ и объяснение упражнения (по ключу или номеру: ``reveal("1.2")``).
+
+    Сначала стоит попробовать ответить самому: ``check`` после неверного ответа подсказывает,
+    как открыть ответ.
+    """
+    try:
+        ex = exercise(key)
+    except KeyError as err:
+        return CheckResult(False, err.args[0], "invalid")
+    if ex.is_code:
+        source = textwrap.indent(inspect.getsource(ex.answer), "    ")
+        shown = f"одно из решений:\n{source}"
+    else:
+        shown = f"{_show(ex.answer)}."
+    note = "" if ex.key in _TRIED else "\n(Вы ещё не пробовали ответить — в следующий раз попробуйте сначала сами.)"
+    return CheckResult(False, f"Ответ к упражнению {ex.number}: {shown}\n{ex.explanation}{note}", "answer")
+
+
+def _show(value) -> str:
+    """Ответ по-русски: 1\u202f180\u202f160, 0,1875, (4, −3, 0,5)."""
+    if isinstance(value, tuple):
+        return "(" + "; ".join(_show(v) for v in value) + ")" if any(
+            isinstance(v, float) for v in value) else "(" + ", ".join(_show(v) for v in value) + ")"
+    if isinstance(value, numbers.Integral):
+        return fmt(value)
+    return ("\u2212" if value < 0 else "") + f"{abs(value):.10g}".replace(".", ",")
+
+
+def _short(value) -> str:
+    """Короткое представление чужого ответа (длинные обрезаются)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 — ответ ученика может быть чем угодно
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
+
+
+class _Bad(Exception):
+    """Ответ не того вида; текст — что сказать ученику."""
+
+
+def _number(value):
+    """Одно число ответа: int (точно) или float; иначе _Bad."""
+    if isinstance(value, bool):
+        raise _Bad(f"получено логическое значение {value}")
+    if isinstance(value, torch.Tensor) or (hasattr(value, "item") and hasattr(value, "ndim")):
+        if value.ndim != 0:
+            raise _Bad(f"получен массив формы {tuple(value.shape)}")
+        value = value.item()
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise _Bad("получено не число (бесконечность или NaN)")
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (numbers.Rational, fractions.Fraction)):
+        return int(value) if value.denominator == 1 else float(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if not math.isfinite(value):
+            raise _Bad("получено не число (бесконечность или NaN)")
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, str):
+        stripped = value.strip().replace(",", ".")
+        if re.fullmatch(r"[-−]?\d+(\.\d+)?", stripped):
+            raise _Bad(f"получена строка {_short(value)} — впишите число без кавычек")
+        raise _Bad(f"получена строка {_short(value)}")
+    raise _Bad(f"получено {_short(value)} (тип {type(value).__name__})")
+
+
+def _normalize(value, expected):
+    """Ответ ученика в виде ожидаемого: число или кортеж чисел; иначе _Bad с объяснением."""
+    if isinstance(expected, tuple):
+        want = f"кортеж из {count_words(len(expected), 'числа', 'чисел', 'чисел')}"
+        if hasattr(value, "tolist") and getattr(value, "ndim", None) == 1:
+            value = value.tolist()
+        if not isinstance(value, (tuple, list)):
+            try:
+                _number(value)
+            except _Bad as err:
+                raise _Bad(f"Ожидался {want}, {err}.") from None
+            raise _Bad(f"Ожидался {want}, а получено одно число. Впишите, например, (1, 2).")
+        if len(value) != len(expected):
+            raise _Bad(f"Ожидался {want}, а в ответе "
+                       f"{count_words(len(value), 'число', 'числа', 'чисел')}.")
+        items = []
+        for v in value:
+            try:
+                items.append(_number(v))
+            except _Bad as err:
+                raise _Bad(f"Ожидался {want}, но в кортеже {err}.") from None
+        return tuple(items)
+    if isinstance(value, (tuple, list)):
+        raise _Bad(f"Ожидалось одно число, а получен {'кортеж' if isinstance(value, tuple) else 'список'} "
+                   f"из {count_words(len(value), 'элемента', 'элементов', 'элементов')}.")
+    try:
+        return _number(value)
+    except _Bad as err:
+        raise _Bad(f"Ожидалось число, {err}.") from None
+
+
+def _same(a, b, tol: float) -> bool:
+    """Равны ли ответы: целые — точно, дробные — с относительной точностью ``tol``."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)
+                and all(_same(x, y, tol) for x, y in zip(a, b)))
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    try:
+        return math.isclose(float(a), float(b), rel_tol=tol, abs_tol=tol)
+    except OverflowError:
+        return False
+
+
+def _matches(answer, value, wrong, tol: float) -> bool:
+    """Совпал ли ответ с типичной ошибкой (она может быть и другой длины, чем верный ответ)."""
+    if value is not None:
+        return _same(value, wrong, tol)
+    try:
+        return _same(_normalize(answer, wrong), wrong, tol)
+    except _Bad:
+        return False
+
+
+def _check_code(ex: Exercise, fn) -> CheckResult:
+    if not callable(fn):
+        return CheckResult(False, f"Ожидалась функция (её имя без скобок), получено {_short(fn)}.", "invalid")
+    for x, w, b in conv_cases():
+        try:
+            got = fn(x.clone(), w.clone(), b)
+            got = torch.as_tensor(got, dtype=torch.float32)
+        except Exception as err:  # noqa: BLE001 — код ученика может упасть как угодно
+            text = str(err) if len(str(err)) <= _MAX_SHOWN else str(err)[:_MAX_SHOWN] + "…"
+            return CheckResult(False, f"Функция упала с ошибкой {type(err).__name__}: {text}\n"
+                                      f"Подсказка: {LOOP_HINT}")
+        want = ex.answer(x, w, b)
+        if got.shape == want.shape and torch.allclose(got, want, atol=1e-4):
+            continue
+        for wrong, why in ex.mistakes:
+            bad = wrong(x, w, b)
+            if got.shape == bad.shape and torch.allclose(got, bad, atol=1e-4):
+                return CheckResult(False, f"Неверно. {why}")
+        if got.shape != want.shape:
+            return CheckResult(False, f"Неверно: для x формы {tuple(x.shape)} и ядра {tuple(w.shape)} выход "
+                                      f"должен иметь форму {tuple(want.shape)}, а получено {tuple(got.shape)}.")
+        return CheckResult(False, f"Неверно. Подсказка: {ex.hint}")
+    return CheckResult(True, f"Верно! {ex.explanation}")
 
 
 def check(key: str, answer) -> CheckResult:
-    """Проверяет ответ ученика на упражнение ``key``.
+    """Проверяет ответ ученика на упражнение ``key`` (ключ ``'conv.params'`` или номер ``'1.1'``).
 
     Args:
-        key: ключ упражнения (например, ``'conv.params'``).
-        answer: число или кортеж чисел (форма тензора); ``...`` или None — ответа ещё нет.
+        key: ключ или номер упражнения.
+        answer: число, кортеж чисел (форма тензора) или функция (в упражнениях на код);
+            ``...`` или None — ответа ещё нет.
 
     Returns:
-        :class:`CheckResult`: верно ли и что сказать (объяснение или подсказка).
+        :class:`CheckResult`: верно ли и что сказать (объяснение, подсказка или как открыть ответ).
+        Исключений ученику не бросает: ответ не того вида тоже получает сообщение по-русски.
     """
-    ex = exercise(key)
+    try:
+        ex = exercise(key)
+    except (KeyError, TypeError) as err:
+        return CheckResult(False, err.args[0] if isinstance(err, KeyError) else str(err), "invalid")
     if answer is None or answer is Ellipsis:
-        return CheckResult(False, f"Ответа пока нет: впишите его вместо «...». {ex.question}")
-    value = _normalize(answer)
-    expected = _normalize(ex.answer)
-    if value is None:
-        kind = "кортеж чисел (форма)" if isinstance(expected, tuple) else "число"
-        return CheckResult(False, f"Ожидалось {kind}, получено {answer!r} (тип {type(answer).__name__})")
-    if _same(value, expected, ex.tol):
-        return CheckResult(True, f"Верно! {ex.explanation}")
-    for wrong, why in ex.mistakes:
-        if _same(value, _normalize(wrong), ex.tol):
-            return CheckResult(False, f"Неверно. {why}")
-    return CheckResult(False, f"Неверно. Подсказка: {ex.hint}")
+        return CheckResult(False, f"{ex.title}: ответа пока нет — впишите его вместо `...` и запустите "
+                                  f"ячейку ещё раз.\n{ex.question}", "pending")
+    _TRIED.add(ex.key)
+    if ex.is_code:
+        result = _check_code(ex, answer)
+    else:
+        expected = _normalize(ex.answer, ex.answer)
+        try:
+            value = _normalize(answer, expected)
+        except _Bad as err:
+            value, invalid = None, CheckResult(False, str(err), "invalid")
+        if value is not None and _same(value, expected, ex.tol):
+            return CheckResult(True, f"Верно! {ex.explanation}")
+        result = next((CheckResult(False, f"Неверно. {why}") for wrong, why in ex.mistakes
+                       if _matches(answer, value, _normalize(wrong, wrong), ex.tol)), None)
+        if result is None and value is None:
+            return invalid
+        if result is None:
+            result = CheckResult(False, f"Неверно. Подсказка: {ex.hint}")
+    if result.status == "wrong":
+        result = CheckResult(False, f"{result.message}\nЗастряли? Ответ покажет `{_reveal_call()}(\"{ex.number}\")`.")
+    return result
+
+
+def _reveal_call() -> str:
+    """Как вызвать reveal из урока: ``cc.reveal``, если пакет его экспортирует."""
+    import cnn_course
+
+    return "cc.reveal" if getattr(cnn_course, "reveal", None) is reveal else "cc.exercises.reveal"

@@ -1,10 +1,23 @@
-"""Упражнения: верный ответ принимается, типичные ошибки отклоняются с нужной подсказкой."""
+"""Упражнения: верный ответ принимается, каждая типичная ошибка получает свою подсказку,
+ответ не того вида — сообщение по-русски, а не исключение."""
 
+import decimal
+import fractions
+import re
+
+import numpy as np
 import pytest
 import torch
 
-from cnn_course import EXERCISES, CheckResult, check, exercise
+from cnn_course import EXERCISES, LESSONS, CheckResult, check, exercise
+from cnn_course import exercises as E
+from cnn_course._exercise_bank import _conv_flipped, _conv_no_bias, _conv_short, my_conv2d
 from cnn_course.shapes import conv_output_size
+
+
+def seen(res: CheckResult) -> str:
+    """Что видит ученик: и текст, и HTML-плашку (без тегов)."""
+    return str(res) + "\n" + re.sub(r"<[^>]+>", "", res._repr_html_())
 
 
 def test_every_exercise_accepts_its_answer_and_rejects_mistakes():
@@ -13,45 +26,243 @@ def test_every_exercise_accepts_its_answer_and_rejects_mistakes():
         assert ex.mistakes, f"{key}: нет ни одной типичной ошибки"
         for wrong, hint in ex.mistakes:
             res = check(key, wrong)
-            assert not res.ok and hint in res.message, (key, wrong)
+            assert not res.ok and res.status == "wrong" and hint in res.message, (key, wrong)
+
+
+# Типичные неверные ответы, вычисленные той самой ошибкой, на которую нацелена подсказка,
+# и слова, которые ученик должен увидеть в ответ.
+TYPICAL = [
+    ("conv.params", 16 * 27, "забыли смещения"),
+    ("conv.params", 16 * 9 + 16, "брусок 3×3×3"),
+    ("conv.params", 16 * 9, "брусок 3×3×3"),
+    ("conv.params", 27, "один фильтр без смещения"),
+    ("conv.params", 28, "один фильтр со смещением"),
+    ("conv.output_size", round((32 + 2 - 5) / 2 + 1 + 0.1), "округлением вниз"),
+    ("conv.output_size", (32 + 2 - 5) // 2, "«+ 1»"),
+    ("conv.output_size", 32 - 5 + 1, "не учли дополнение нулями и шаг"),
+    ("conv.output_size", 32 + 2 - 5, "не учли шаг"),
+    ("conv.output_size", 32 + 2 - 5 + 1, "не учли шаг"),
+    ("conv.z_value", 4 - 1, "забыли прибавить смещение"),
+    ("conv.z_value", int((torch.flip(torch.tensor([[-1., 0, 1], [-2, 0, 2], [-1, 0, 1]]), (0, 1))
+                          * torch.tensor([[1., 2, 0], [0, 1, 3], [2, 1, 0]])).sum()) + 1, "перевернули ядро"),
+    ("conv.z_value", int((torch.flip(torch.tensor([[-1., 0, 1], [-2, 0, 2], [-1, 0, 1]]), (0, 1))
+                          * torch.tensor([[1., 2, 0], [0, 1, 3], [2, 1, 0]])).sum()), "забыли смещение"),
+    ("conv.dilation", (2 * 3, 9), "промежутков между тремя клетками два"),
+    ("conv.dilation", (5, 5 * 5), "только в 9 клетках"),
+    ("conv.dilation", (3, 9), "раздвигает клетки"),
+    ("conv.loop", _conv_flipped, "не нужно переворачивать"),
+    ("conv.loop", _conv_no_bias, "прибавить смещение"),
+    ("conv.loop", _conv_short, "H − k + 1"),
+    ("pool.output_shape", (8, 8, 32, 32), "Число каналов пулинг не меняет"),
+    ("pool.output_shape", (8, 16, 63, 63), "Шаг по умолчанию равен размеру окна"),
+    ("pool.modes", (4, 0, 0.5), "наименьшее число окна"),
+    ("pool.modes", (4, -3, 1 - 3 + 4 + 0), "поделить на число клеток"),
+    ("pool.modes", (4, -3, (1 - 3 + 4) / 3), "все 4 клетки"),
+    ("pool.odd_size", (4, 4), "отбрасывается"),
+    ("pool.odd_size", (3, 3), "тоже даёт выход"),
+    ("pool.odd_size", (4, 3), "Наоборот"),
+    ("pool.gradient", 4, "усредняющего пулинга"),
+    ("pool.gradient", 0, "получает градиент целиком"),
+    ("shapes.conv_weight", (3, 16, 5, 5), "Первым идёт число фильтров"),
+    ("shapes.conv_weight", (3, 5), "неполная форма из лекции"),
+    ("shapes.flatten", 4 * 32 * 32, "256×256"),
+    ("shapes.flatten", 4 * 128 * 128, "три пулинга"),
+    ("shapes.flatten", 16 * 16, "вытягивает и каналы"),
+    ("shapes.conv1d", (4, 8, 100 - 5 + 1), "делите на s = 2"),
+    ("shapes.conv1d", (4, 8, (100 - 5) // 2), "«+ 1»"),
+    ("shapes.receptive_field", 3 + 3 + 3, "перекрываются"),
+    ("shapes.receptive_field", 3 * 3 * 3, "не перемножаются"),
+    ("shapes.receptive_field", 5, "двух слоёв"),
+    ("sun.normalized_loss", 3072 / 128, "квадрат ошибки"),
+    ("sun.normalized_loss", 3072, "128²"),
+    ("sun.rmse", 7.398 / 2, "половина MSE"),
+    ("sun.rmse", 7.398 ** 2, "квадрат MSE"),
+    ("sun.coordinates", (40, 200), "Порядок обратный"),
+    ("vgg.conv_params", 512 * 256 * 9, "Не забудьте смещения"),
+    ("vgg.conv_params", 256 * 9, "умножьте на число фильтров 512 и добавьте 512 смещений"),
+    ("vgg.block3_shape", (1, 256, 56, 56), "тоже заканчивается пулингом"),
+    ("vgg.stack_vs_big", (27 * 64, 49 * 64), "умножьте ещё на 64"),
+    ("vgg.stack_vs_big", (9 * 64 * 64, 49 * 64 * 64), "умножьте веса одного слоя на 3"),
+    ("conv.dilation", (5, 5), "Весов столько же"),
+    ("pool.output_shape", (8 // 2, 16, 32, 32), "Размер батча не меняется"),
+    ("pool.output_shape", (8 // 2, 16 // 2, 32, 32), "Батч и каналы пулинг не трогает"),
+    ("shapes.conv_weight", (16, 5, 5), "нужна ось in_channels"),
+    ("shapes.conv_weight", (16, 3, 5), "осей весов четыре"),
+    ("shapes.flatten", 3 * 32 * 32, "Каналов после последней свёртки 4"),
+    ("shapes.conv1d", (4, 1, 48), "сколько фильтров"),
+    ("shapes.conv1d", (4, 8, -(-(100 - 5) // 2) + 1), "округлением вниз"),
+    ("shapes.receptive_field", 3, "поле растёт"),
+    ("vgg.block3_shape", (1, 512, 28, 28), "у четвёртого блока"),
+    ("vgg.block3_shape", (1, 128, 28, 28), "у второго блока"),
+]
+
+
+@pytest.mark.parametrize("key,wrong,words", TYPICAL, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(TYPICAL)])
+def test_typical_mistake_gets_its_hint(key, wrong, words):
+    res = check(key, wrong)
+    assert not res.ok
+    assert words in seen(res), (key, wrong, str(res))
+
+
+def test_every_targeted_hint_is_fed_its_typical_mistake():
+    for key, ex in EXERCISES.items():
+        for wrong, _ in ex.mistakes:
+            assert any(k == key and check(k, w).message == check(key, wrong).message for k, w, _ in TYPICAL), \
+                f"{key}: подсказку для {wrong!r} не проверяет ни одна типичная ошибка в TYPICAL"
+
+
+@pytest.mark.parametrize("key", sorted(EXERCISES))
+def test_general_hint_for_an_untargeted_wrong_answer(key):
+    ex = EXERCISES[key]
+    wrong = (lambda x, w, b: my_conv2d(x, w, b) * 2) if ex.is_code else \
+        tuple(v + 1000 for v in ex.answer) if isinstance(ex.answer, tuple) else ex.answer + 1000
+    res = check(key, wrong)
+    assert not res.ok and res.status == "wrong"
+    assert ex.hint in res.message if not ex.is_code else "Неверно" in res.message
+    assert f'reveal("{ex.number}")' in seen(res), "после неверного ответа ученик узнаёт, как открыть ответ"
 
 
 @pytest.mark.parametrize("key,right,wrongs", [
-    ("conv.params", sum(p.numel() for p in torch.nn.Conv2d(3, 16, 3).parameters()), [432, 160, 0, 449]),
+    ("conv.params", sum(p.numel() for p in torch.nn.Conv2d(3, 16, 3).parameters()), [432, 160, 0, 449, 447]),
     ("conv.output_size", conv_output_size(32, 5, stride=2, padding=1), [16, 14, 28]),
     ("conv.z_value", 4, [3, -2, 5]),
-    ("conv.relu", 0, [-2.5, 2.5]),
+    ("conv.dilation", (conv_output_size(5, 3, dilation=2) and 2 * (3 - 1) + 1, torch.nn.Conv2d(1, 1, 3, dilation=2,
+                                                                                                bias=False).weight.numel()),
+     [(6, 9), (5, 25)]),
+    ("vgg.conv_params", 1180160, [1180161, 1180159, 1179648]),
+    ("vgg.stack_vs_big", (110592, 200704), [(110593, 200704)]),
 ])
-def test_answers_computed_independently(key, right, wrongs):
+def test_answers_computed_independently_and_integers_are_exact(key, right, wrongs):
     assert check(key, right)
     for w in wrongs:
-        assert not check(key, w)
+        assert not check(key, w), (key, w)
 
 
-def test_unknown_wrong_answer_gets_general_hint():
-    res = check("conv.params", 1000)
-    assert not res.ok and "Подсказка" in res.message
+def test_dilation_answer_matches_pytorch():
+    x = torch.zeros(1, 1, 5, 5)
+    assert torch.nn.Conv2d(1, 1, 3, dilation=2)(x).shape[-1] == 1     # ядро покрывает ровно 5×5
+    assert check("conv.dilation", (5, torch.nn.Conv2d(1, 1, 3, dilation=2, bias=False).weight.numel()))
 
 
-def test_missing_and_bad_answers():
-    assert "впишите" in check("conv.params", ...).message
-    assert not check("conv.params", None)
-    res = check("conv.params", "448 штук")
-    assert not res.ok and "Ожидалось число" in res.message
+def test_max_pool_gradient_answer_matches_autograd():
+    win = torch.tensor([[[[1.0, -3.0], [4.0, 0.0]]]], requires_grad=True)
+    torch.nn.MaxPool2d(2)(win).sum().backward()
+    assert check("pool.gradient", int((win.grad != 0).sum()))
 
 
-def test_tensor_and_float_answers():
-    assert check("conv.params", torch.tensor(448))
-    assert check("conv.relu", 0.0)
+def test_conv_loop_reference_matches_torch():
+    x, w = torch.randn(6, 7), torch.randn(3, 3)
+    ref = torch.nn.functional.conv2d(x[None, None], w[None, None], torch.tensor([0.5]))[0, 0]
+    assert torch.allclose(my_conv2d(x, w, 0.5), ref, atol=1e-5)
 
 
-def test_repr_and_unknown_key():
-    res = check("conv.relu", 0)
-    assert isinstance(res, CheckResult) and str(res).startswith("✅")
-    assert "Верно" in res._repr_html_()
-    assert "conv.params" in exercise("conv.params")._repr_markdown_()
+def test_conv_loop_accepts_numpy_and_reports_crash_in_russian():
+    assert check("conv.loop", lambda x, w, b: my_conv2d(x, w, b).numpy())
+    res = check("conv.loop", lambda x, w, b: x[100])
+    assert not res.ok and "Функция упала с ошибкой IndexError" in res.message
+    res = check("conv.loop", my_conv2d(torch.zeros(3, 3), torch.zeros(2, 2), 0))
+    assert res.status == "invalid" and "Ожидалась функция" in res.message
+
+
+def test_numbering_per_lesson():
+    prefixes = {les.exercise_prefix: les.number for les in LESSONS}
+    counters = {}
+    for key, ex in EXERCISES.items():
+        lesson = prefixes[key.split(".")[0]]
+        counters[lesson] = counters.get(lesson, 0) + 1
+        assert ex.number == f"{lesson}.{counters[lesson]}"
+        assert ex._repr_markdown_().startswith(f"**Упражнение {ex.number}.**")
+        assert key not in ex._repr_markdown_() and key not in str(ex)
+        assert exercise(ex.number) is ex
+    assert EXERCISES["vgg.stack_vs_big"].number == "5.3"
+
+
+def test_pending_answer_is_neutral_and_renders_code():
+    res = check("conv.params", ...)
+    assert not res.ok and res.status == "pending"
+    assert check("conv.params", None).status == "pending"
+    text = seen(res)
+    assert "Ответа пока нет" in text or "ответа пока нет" in text
+    assert "Неверно" not in text and E.WRONG not in text
+    assert "`" not in str(res) and "`" not in res._repr_html_()
+    assert "<code>nn.Conv2d(3, 16, kernel_size=3)</code>" in res._repr_html_()
+    assert "#fdecea" not in res._repr_html_(), "ожидание ответа не должно выглядеть ошибкой"
+
+
+def test_glyphs_are_in_dejavu_not_emoji():
+    for res in (check("conv.params", 448), check("conv.params", 1), check("conv.params", ...), E.reveal("1.1")):
+        text = seen(res)
+        assert not re.search("[\u2705\u274c\U0001F300-\U0001FAFF]", text), text
+    assert str(check("conv.params", 448)).startswith("\u2714")
+    assert str(check("conv.params", 1)).startswith("\u2718")
+
+
+def test_reveal_after_a_wrong_try():
+    E._TRIED.discard("pool.odd_size")
+    first = E.reveal("2.3")
+    assert first.status == "answer" and "(3, 4)" in first.message and "попробуйте сначала сами" in first.message
+    check("pool.odd_size", (4, 4))
+    res = E.reveal("pool.odd_size")
+    assert "(3, 4)" in res.message and "сначала сами" not in res.message
+    assert EXERCISES["pool.odd_size"].explanation in res.message
+    assert "0,5" in E.reveal("2.2").message and "def my_conv2d" in E.reveal("1.5").message
+    assert E.reveal("9.9").status == "invalid"
+
+
+@pytest.mark.parametrize("answer,words", [
+    ("448 штук", "Ожидалось число, получена строка"),
+    ("448", "без кавычек"),
+    (True, "логическое значение"),
+    (float("nan"), "не число"),
+    (float("inf"), "не число"),
+    ((448, 1), "Ожидалось одно число, а получен кортеж из 2\u00a0элементов"),
+    ([448], "список из 1\u00a0элемента"),
+    (torch.ones(3, 3), "массив формы (3, 3)"),
+    ("x" * 1_000_000, "…"),
+    (object(), "тип object"),
+])
+def test_bad_answers_to_a_number_get_russian_messages(answer, words):
+    res = check("conv.params", answer)
+    assert not res.ok and res.status == "invalid"
+    assert words in res.message, res.message
+    assert len(res.message) < 300
+
+
+@pytest.mark.parametrize("answer,words", [
+    (8, "Ожидался кортеж из 4\u00a0чисел, а получено одно число"),
+    ((8, 16, 32), "Ожидался кортеж из 4\u00a0чисел, а в ответе 3\u00a0числа"),
+    ((8, 16, 32, 32, 1), "в ответе 5\u00a0чисел"),
+    ((8, 16, "32", 32), "в кортеже получена строка"),
+    (list(range(1_000_000)), "1\u202f000\u202f000\u00a0чисел"),
+])
+def test_bad_answers_to_a_shape_get_russian_messages(answer, words):
+    res = check("pool.output_shape", answer)
+    assert not res.ok and res.status == "invalid"
+    assert words in res.message, res.message
+    assert "Ожидалось" not in res.message  # «кортеж» — мужской род: «Ожидался»
+
+
+def test_big_numbers_decimals_fractions_and_arrays():
+    assert not check("conv.params", 10 ** 400)
+    assert check("conv.params", 10 ** 400).status == "wrong"
+    assert check("sun.rmse", 10 ** 400).status == "wrong"
+    assert check("pool.modes", (4, -3, 10 ** 400)).status == "wrong"
+    assert check("conv.params", decimal.Decimal("448"))
+    assert check("sun.rmse", decimal.Decimal("2.72"))
+    assert check("pool.modes", (4, -3, fractions.Fraction(1, 2)))
+    assert check("conv.params", np.int64(448)) and check("conv.params", torch.tensor(448))
+    assert check("pool.output_shape", np.array([8, 16, 32, 32]))
+    assert check("pool.output_shape", torch.nn.MaxPool2d(2)(torch.zeros(8, 16, 64, 64)).shape)
+    assert check("conv.params", 448.0) and not check("conv.params", 448.5)
+
+
+def test_keys_of_the_wrong_kind_get_russian_messages():
+    for key in (["conv.params"], None, 1.1, "nope", "x" * 1_000_000):
+        res = check(key, 448)
+        assert res.status == "invalid" and "Нет упражнения" in res.message and len(res.message) < 1000
+    assert check("1.1", 448)
     with pytest.raises(KeyError, match="conv.params"):
-        check("nope", 1)
+        exercise("nope")
 
 
 def _pool(x, k, mode):
@@ -65,7 +276,6 @@ def test_lesson2_and_3_answers_computed_with_torch():
     assert check("pool.modes", (_pool(win, 2, "max").item(), MinPool2d(2)(win).item(), _pool(win, 2, "avg").item()))
     x = torch.zeros(1, 1, 7, 7)
     assert check("pool.odd_size", (torch.nn.MaxPool2d(2)(x).shape[-1], torch.nn.MaxPool2d(2, ceil_mode=True)(x).shape[-1]))
-    assert check("pool.params", sum(p.numel() for p in torch.nn.MaxPool2d(2).parameters()))
     assert check("shapes.conv_weight", torch.nn.Conv2d(3, 16, 5).weight.shape)
     blocks = []
     for c_in, c_out in [(3, 8), (8, 8), (8, 4)]:
@@ -75,3 +285,12 @@ def test_lesson2_and_3_answers_computed_with_torch():
     assert check("shapes.conv1d", torch.nn.Conv1d(1, 8, 5, stride=2)(torch.zeros(4, 1, 100)).shape)
     assert check("shapes.receptive_field", receptive_field([torch.nn.Conv2d(1, 1, 3)] * 3).size)
     assert not check("shapes.conv_weight", (16, 3, 5, 5, 1))
+
+
+def test_sun_hint_numbers():
+    # необученная сеть выдаёт ≈ 0: начальная MSE = E[p²] для p ~ U(32, 224) — это 128² + 192²/12
+    p = torch.linspace(32, 224, 100_001, dtype=torch.float64)
+    assert abs((p ** 2).mean().item() - (128 ** 2 + 3072)) < 1
+    assert abs(((p - 128) ** 2).mean().item() - 3072) < 1
+    assert "19\u202f500" in EXERCISES["sun.normalized_loss"].explanation
+    assert "после запятой" in EXERCISES["sun.rmse"].question
