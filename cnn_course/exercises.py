@@ -283,6 +283,9 @@ def _check_code(ex: Exercise, fn) -> CheckResult:
     for x, w, b in conv_cases():
         try:
             got = fn(x.clone(), w.clone(), b)
+            if got is None:
+                return CheckResult(False, f"{ex.title}: функция пока ничего не возвращает — допишите её тело "
+                                          f"вместо `...` и запустите ячейку ещё раз.\n{ex.question}", "pending")
             got = torch.as_tensor(got, dtype=torch.float32)
         except Exception as err:  # noqa: BLE001 — код ученика может упасть как угодно
             text = str(err) if len(str(err)) <= _MAX_SHOWN else str(err)[:_MAX_SHOWN] + "…"

@@ -181,6 +181,7 @@ def test_pending_answer_is_neutral_and_renders_code():
     res = check("conv.params", ...)
     assert not res.ok and res.status == "pending"
     assert check("conv.params", None).status == "pending"
+    assert check("conv.loop", lambda x, w, b: None).status == "pending"
     text = seen(res)
     assert "Ответа пока нет" in text or "ответа пока нет" in text
     assert "Неверно" not in text and E.WRONG not in text
