@@ -6,18 +6,25 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validate import check_int, check_tensor
-from .conv import conv2d_naive, same_padding
-from .pooling import pool2d_naive
-from .shapes import conv_output_size, pool_output_size
+from ._validate import check_choice, check_int, check_real, check_tensor, describe
+from .conv import conv2d_im2col, same_padding
+from .pooling import POOL_MODES, pool2d_naive
+from .shapes import conv_output_size, effective_kernel, pool_output_size
+
+MAX_EXPLORER_KERNEL = 15  # больше ядра на рисунке не разобрать
 
 __all__ = ["ConvStep", "conv_step", "explorer_kernel", "PoolStep", "pool_step", "ShapeRow", "shape_table",
            "LAYER_KINDS"]
 
 
 def explorer_kernel(size: int) -> torch.Tensor:
-    """Пример ядра (size, size) из чисел −1, 0, 1 для обозревателя свёртки: ``w[u, v] = (u + 2v) mod 3 − 1``."""
-    size = check_int(size, "kernel_size", minimum=1)
+    """Пример ядра (size, size) из чисел −1, 0, 1 для обозревателя свёртки: ``w[u, v] = (u + 2v) mod 3 − 1``.
+
+    Raises:
+        TypeError: не целое число.
+        ValueError: size вне [1, 15].
+    """
+    size = check_int(size, "kernel_size", minimum=1, maximum=MAX_EXPLORER_KERNEL)
     u = torch.arange(size).view(-1, 1)
     v = torch.arange(size).view(1, -1)
     return ((u + 2 * v) % 3 - 1).float()
@@ -84,24 +91,40 @@ def conv_step(image, kernel, bias=0.0, stride=1, padding=0, dilation=1, row=0, c
         ValueError: конфигурация невозможна (ядро больше дополненного входа и т. п.) —
             сообщение по-русски из :func:`cnn_course.conv.conv2d_naive`.
     """
-    image = check_tensor(image, "image", 2, "(H, W)").double()
-    kernel = check_tensor(kernel, "kernel", 2, "(KH, KW)").double()
+    image = check_tensor(image, "image", 2, "(H, W)", floating=False, nonempty=True)
+    kernel = check_tensor(kernel, "kernel", 2, "(KH, KW)", floating=False, nonempty=True)
+    if image.dtype == torch.bool or image.is_complex() or kernel.dtype == torch.bool or kernel.is_complex():
+        raise TypeError(f"image, kernel: ожидались числовые тензоры, получено {image.dtype} и {kernel.dtype}")
+    image, kernel = image.double(), kernel.double()
+    bias = check_real(bias, "bias")
     stride = check_int(stride, "stride", minimum=1)
     dilation = check_int(dilation, "dilation", minimum=1)
+    row = check_int(row, "row")
+    col = check_int(col, "col")
+    if isinstance(padding, str):
+        if padding.strip().lower() not in ("same", "valid"):
+            raise ValueError(f"padding: ожидалось целое число ≥ 0, 'same' или 'valid', получено {describe(padding)}")
+        padding = padding.strip().lower()
     if padding == "same":
         (top, _), (left, _) = same_padding(kernel.shape[0], dilation), same_padding(kernel.shape[1], dilation)
+    elif padding == "valid":
+        top = left = 0
     else:
-        top = left = check_int(padding, "padding", minimum=0)
-    out = conv2d_naive(image[None, None], kernel[None, None], torch.tensor([float(bias)], dtype=torch.float64),
-                       stride=stride, padding=padding, dilation=dilation)[0, 0]  # (H', W')
+        try:
+            top = left = check_int(padding, "padding", minimum=0)
+        except TypeError:
+            raise TypeError(f"padding: ожидалось целое число ≥ 0, 'same' или 'valid', получено {describe(padding)}") from None
+    # быстрая свёртка (то же, что conv2d_naive, — проверено тестами) — ползунки не ждут циклов
+    out = conv2d_im2col(image[None, None], kernel[None, None], torch.tensor([bias], dtype=torch.float64),
+                        stride=stride, padding=padding, dilation=dilation)[0, 0]  # (H', W')
     h_img, w_img = image.shape
     kh, kw = kernel.shape
-    eh, ew = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
+    eh, ew = effective_kernel(kh, dilation), effective_kernel(kw, dilation)
     padded = torch.zeros(max(h_img + 2 * top, (out.shape[0] - 1) * stride + eh),
                          max(w_img + 2 * left, (out.shape[1] - 1) * stride + ew), dtype=torch.float64)
     padded[top:top + h_img, left:left + w_img] = image
-    row = min(max(int(row), 0), out.shape[0] - 1)
-    col = min(max(int(col), 0), out.shape[1] - 1)
+    row = min(max(row, 0), out.shape[0] - 1)
+    col = min(max(col, 0), out.shape[1] - 1)
     window, terms = [], []
     for u in range(kh):
         for v in range(kw):
@@ -138,15 +161,27 @@ class PoolStep:
 def pool_step(image, kernel_size=2, stride=None, mode="max", row=0, col=0) -> PoolStep:
     """Пулинг картинки (H, W) и разбор одного окна (без дополнения).
 
+    Args:
+        image: вход (H, W).
+        kernel_size, stride: целые числа (одинаковые по обеим осям); stride=None — как окно.
+        mode: 'max', 'min' или 'avg'.
+        row, col: позиция выхода; вне карты берётся ближайшая допустимая.
+
     Raises:
+        TypeError: не тензор, не целые числа.
         ValueError: окно больше входа, неизвестный режим — по-русски из :func:`pool2d_naive`.
     """
-    image = check_tensor(image, "image", 2, "(H, W)").double()
-    out = pool2d_naive(image[None, None], kernel_size, stride, 0, mode)[0, 0]  # (H', W')
+    image = check_tensor(image, "image", 2, "(H, W)", floating=False, nonempty=True)
+    if image.dtype == torch.bool or image.is_complex():
+        raise TypeError(f"image: ожидался числовой тензор, получено {image.dtype}")
+    image = image.double()
+    check_choice(mode, "mode", POOL_MODES)
     k = check_int(kernel_size, "kernel_size", minimum=1)
     s = k if stride is None else check_int(stride, "stride", minimum=1)
-    row = min(max(int(row), 0), out.shape[0] - 1)
-    col = min(max(int(col), 0), out.shape[1] - 1)
+    row, col = check_int(row, "row"), check_int(col, "col")
+    out = pool2d_naive(image[None, None], k, s, 0, mode)[0, 0]  # (H', W')
+    row = min(max(row, 0), out.shape[0] - 1)
+    col = min(max(col, 0), out.shape[1] - 1)
     window = tuple((row * s + u, col * s + v) for u in range(k) for v in range(k))
     values = [float(image[r, c]) for r, c in window]
     if mode == "avg":
@@ -185,21 +220,32 @@ def shape_table(size: int, channels: int, layers) -> list[ShapeRow]:
     """
     size = check_int(size, "size", minimum=1)
     channels = check_int(channels, "channels", minimum=1)
+    if isinstance(layers, (str, bytes, dict)) or not hasattr(layers, "__iter__"):
+        raise TypeError(f"layers: ожидался список словарей-слоёв, получено {describe(layers)}")
     rows = [ShapeRow("вход", (1, channels, size, size))]
     for i, layer in enumerate(layers, start=1):
-        kind = layer["kind"]
+        if not isinstance(layer, dict):
+            raise TypeError(f"layers[{i - 1}]: ожидался словарь {{'kind': ..., 'kernel_size': ...}}, "
+                            f"получено {describe(layer)}")
+        kind = layer.get("kind")
+        check_choice(kind, f"layers[{i - 1}]['kind']", LAYER_KINDS)
         if kind == "нет":
             continue
+        need = ("kernel_size", "stride", "padding") + (("out_channels",) if kind == "conv" else ())
+        missing = [key for key in need if key not in layer]
+        if missing:
+            raise ValueError(f"layers[{i - 1}]: нет ключей {missing} для слоя {kind!r}; нужны {list(need)}")
         k, s, p = layer["kernel_size"], layer["stride"], layer["padding"]
         if kind == "conv":
-            label = f"{i}. Conv2d({channels}, {layer['out_channels']}, kernel_size={k}, stride={s}, padding={p})"
+            out_channels = check_int(layer["out_channels"], f"layers[{i - 1}]['out_channels']", minimum=1)
+            label = f"{i}. Conv2d({channels}, {out_channels}, kernel_size={k}, stride={s}, padding={p})"
         else:
             name = "MaxPool2d" if kind == "maxpool" else "AvgPool2d"
             label = f"{i}. {name}(kernel_size={k}, stride={s}, padding={p})"
         try:
             if kind == "conv":
                 size = conv_output_size(size, k, s, p)
-                channels = layer["out_channels"]
+                channels = out_channels
             else:
                 size = pool_output_size(size, k, s, p)
         except ValueError as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -33,9 +34,22 @@ def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
     return buf.getvalue()
 
 
+def _as_tensor(value, name: str) -> torch.Tensor:
+    """Тензор или массив numpy → тензор на CPU; иначе — русская TypeError."""
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(np.ascontiguousarray(value))
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name}: ожидался torch.Tensor (или массив numpy), получено {type(value).__name__}")
+    if value.dtype == torch.bool or value.is_complex():
+        raise TypeError(f"{name}: ожидались числа, получен {value.dtype}")
+    if value.numel() == 0:
+        raise ValueError(f"{name}: пустой тензор формы {tuple(value.shape)}")
+    return value.detach().cpu()
+
+
 def _to_2d(image) -> torch.Tensor:
     """(H, W), (1, H, W) → (H, W); (3, H, W) → (H, W, 3) для imshow."""
-    image = torch.as_tensor(image).detach().cpu()
+    image = _as_tensor(image, "image")
     if image.ndim == 3 and image.shape[0] == 1:
         return image[0]
     if image.ndim == 3 and image.shape[0] == 3:
@@ -59,7 +73,11 @@ def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g
         cmap: палитра фона.
         marker: клетка (строка, столбец), в которой ставится жирная рамка другого цвета.
     """
-    values = torch.as_tensor(values).detach().cpu().double()
+    values = _as_tensor(values, "values").double()
+    if values.ndim != 2:
+        raise ValueError(f"values: ожидалась сетка (H, W), получена форма {tuple(values.shape)}")
+    if values.numel() > 1024:
+        raise ValueError(f"values: сетка {tuple(values.shape)} слишком велика для подписей в клетках (до 1024 клеток)")
     h, w = values.shape
     ax.imshow(values.numpy(), cmap=cmap, vmin=float(values.min()) - 1e-9, vmax=float(values.max()) + 1e-9)
     big = h * w > 100
@@ -102,7 +120,13 @@ def show_images(images, titles=None, ncols: int = 4, cmap: str = "gray", size: f
         images = list(images)
     elif isinstance(images, torch.Tensor):
         images = [images]
+    if isinstance(images, (str, bytes)) or not hasattr(images, "__iter__"):
+        raise TypeError(f"images: ожидался список картинок или тензор, получено {type(images).__name__}")
     images = list(images)
+    if not images:
+        raise ValueError("images: список картинок пуст")
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols: ожидалось целое число ≥ 1, получено {ncols!r}")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"Подписей {len(titles)}, а картинок {len(images)}: их число должно совпадать")
     ncols = max(1, min(ncols, len(images)))
@@ -140,13 +164,15 @@ def show_predictions(images: torch.Tensor, true: torch.Tensor, pred: torch.Tenso
     Returns:
         Фигура; в подписи — ошибка (расстояние между точками) в пикселях.
     """
-    if not (isinstance(images, torch.Tensor) and images.ndim == 4 and images.shape[1] == 3):
-        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"images: ожидался тензор (N, 3, H, W), получено {got}")
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images: ожидался тензор (N, 3, H, W), получено {type(images).__name__}")
+    if not (images.ndim == 4 and images.shape[1] == 3):
+        raise ValueError(f"images: ожидался тензор (N, 3, H, W), получено {tuple(images.shape)}")
     for name, pts in (("true", true), ("pred", pred)):
-        if not isinstance(pts, torch.Tensor) or tuple(pts.shape) != (len(images), 2):
-            got = tuple(pts.shape) if isinstance(pts, torch.Tensor) else type(pts).__name__
-            raise ValueError(f"{name}: ожидался тензор ({len(images)}, 2) — точки (x, y), получено {got}")
+        if not isinstance(pts, torch.Tensor):
+            raise TypeError(f"{name}: ожидался тензор ({len(images)}, 2) — точки (x, y), получено {type(pts).__name__}")
+        if tuple(pts.shape) != (len(images), 2):
+            raise ValueError(f"{name}: ожидался тензор ({len(images)}, 2) — точки (x, y), получено {tuple(pts.shape)}")
     errors = (pred.float() - true.float()).norm(dim=1)  # (N,)
     order = torch.arange(len(images)) if order is None else torch.as_tensor(order)
     picks = order[:n].tolist()

@@ -7,6 +7,7 @@ import html
 import ipywidgets as widgets
 import torch
 
+from ._validate import check_bool, check_int, check_tensor, describe
 from .conv import ACTIVATIONS, KERNEL_NAMES, KERNEL_TITLES, classic_kernel, filter_image
 from .explore import LAYER_KINDS, conv_step, explorer_kernel, pool_step, shape_table
 from .images import integer_grid, load_photo
@@ -48,6 +49,25 @@ class Explorer(widgets.VBox):
             self._update(self.controls, self.views)
         finally:
             self._busy = False
+
+
+MAX_GRID_SIDE = 16  # сетка чисел больше 16×16 рисуется секунды и не читается
+
+
+def _grid_image(image, name: str, seed: int) -> torch.Tensor:
+    """Проверяет вход обозревателя: числовой тензор (H, W), не пустой и не больше 16×16."""
+    if image is None:
+        return integer_grid(6, 6, seed=check_int(seed, "seed", minimum=0))
+    if not isinstance(image, torch.Tensor):
+        raise TypeError(f"{name}: ожидался тензор (H, W) — маленькая сетка чисел, получено {describe(image)}")
+    check_tensor(image, "image", 2, "(H, W)", floating=False, nonempty=True)
+    if image.dtype == torch.bool or image.is_complex():
+        raise TypeError(f"image: ожидались числа, получен {image.dtype}")
+    if max(image.shape) > MAX_GRID_SIDE:
+        raise ValueError(f"image: сетка {tuple(image.shape)} слишком велика для обозревателя (до "
+                         f"{MAX_GRID_SIDE}×{MAX_GRID_SIDE}: каждая клетка подписана числом); возьмите кусок, "
+                         "например image[:8, :8]")
+    return image.detach().cpu().float()
 
 
 def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider):
@@ -115,7 +135,7 @@ def conv_explorer(image=None, seed: int = 0) -> Explorer:
     Returns:
         :class:`Explorer` (покажите его, оставив последним выражением в ячейке).
     """
-    data = integer_grid(6, 6, seed=seed) if image is None else torch.as_tensor(image).float()
+    data = _grid_image(image, "conv_explorer: image", seed)
     controls = {
         "kernel_size": _slider("ядро", 3, 1, 5),
         "stride": _slider("шаг (stride)", 1, 1, 3),
@@ -162,9 +182,23 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
     Returns:
         :class:`Explorer`.
     """
-    data = load_photo(size, gray=True) if image is None else torch.as_tensor(image).float()
-    if data.ndim == 2:
-        data = data[None]
+    if image is None:
+        data = load_photo(check_int(size, "size", minimum=8, maximum=1024), gray=True)
+    else:
+        if not isinstance(image, torch.Tensor):
+            raise TypeError(f"image: ожидался тензор (1, H, W) или (H, W) в оттенках серого, получено {describe(image)}")
+        data = image.detach().cpu()
+        if data.ndim == 2:
+            data = data[None]
+        check_tensor(data, "image", 3, "(1, H, W)", floating=False, nonempty=True)
+        if data.shape[0] != 1:
+            raise ValueError(f"image: ожидалась серая картинка (1, H, W), получено {tuple(image.shape)}; "
+                             "цветную переведите: cc.to_grayscale(image)")
+        if max(data.shape[1:]) > 2048:
+            raise ValueError(f"image: картинка {tuple(data.shape[1:])} слишком велика для редактора (до 2048)")
+        if data.dtype == torch.bool or data.is_complex():
+            raise TypeError(f"image: ожидались числа, получен {data.dtype}")
+        data = data.float()
     controls = {f"w{r}{c}": widgets.FloatSlider(value=1.0 if (r, c) == (1, 1) else 0.0, min=-4, max=4, step=0.25,
                                                 description=f"w{r + 1}{c + 1}", continuous_update=False,
                                                 layout=widgets.Layout(width="230px"))
@@ -234,7 +268,7 @@ def pool_explorer(image=None, seed: int = 3) -> Explorer:
     Returns:
         :class:`Explorer`.
     """
-    data = integer_grid(6, 6, seed=seed) if image is None else torch.as_tensor(image).float()
+    data = _grid_image(image, "pool_explorer: image", seed)
     controls = {
         "kernel_size": _slider("окно (kernel_size)", 2, 1, 4),
         "stride": _slider("шаг (stride)", 2, 1, 4),
@@ -277,6 +311,7 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
     Returns:
         :class:`Explorer` (таблица — ``views['table']``).
     """
+    n_layers = check_int(n_layers, "n_layers", minimum=1, maximum=8)
     preset = [("conv", 3, 1, 1, 16), ("maxpool", 2, 2, 0, 16), ("conv", 3, 1, 1, 32), ("maxpool", 2, 2, 0, 32)]
     controls = {"size": _slider("вход H = W", 64, 4, 256), "in_channels": _slider("каналов", 3, 1, 4)}
     rows = [widgets.HBox([controls["size"], controls["in_channels"]])]
@@ -306,7 +341,12 @@ def _render_classifier(controls, views) -> None:
             views["table"].value = f"<b style='color:#b00020'>Не получилось:</b> {html.escape(str(err))}"
             views["picture"].value = b""
             return
-    results = classify_image(views["model"], image, views["weights"], topk=controls["topk"].value)
+    try:
+        results = classify_image(views["model"], image, views["weights"], topk=controls["topk"].value)
+    except ValueError as err:
+        views["table"].value = f"<b style='color:#b00020'>Не получилось:</b> {html.escape(str(err))}"
+        views["picture"].value = b""
+        return
     views["table"].value = f"<p>{html.escape(label)}</p>" + classification_html(results, views["pretrained"])
     views["picture"].value = figure_to_png(bar_chart(results))
     views["results"] = results
@@ -321,12 +361,25 @@ def image_classifier(model, weights, pretrained: bool = True, image=None) -> Exp
         pretrained: False — показать предупреждение, что веса случайные.
         image: картинка по умолчанию (``PIL.Image``); по умолчанию — фотография из matplotlib.
     """
+    import torch.nn as nn
+    from PIL import Image
+
+    from .images import pil_to_rgb
+
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: ожидалась модель nn.Module (load_pretrained_vgg().model), получено {describe(model)}")
+    if not hasattr(weights, "transforms") or not hasattr(weights, "meta"):
+        raise TypeError(f"weights: ожидались веса torchvision (VGG16_Weights.DEFAULT), получено {describe(weights)}")
+    pretrained = check_bool(pretrained, "pretrained")
     if image is None:
         from matplotlib import cbook
-        from PIL import Image
 
         with cbook.get_sample_data("grace_hopper.jpg") as fp:
             image = Image.open(fp).convert("RGB")
+    elif isinstance(image, Image.Image):
+        image = pil_to_rgb(image, "image")
+    else:
+        raise TypeError(f"image: ожидалась картинка PIL.Image или None, получено {describe(image)}")
     controls = {
         "upload": widgets.FileUpload(accept="image/*", multiple=False, description="Загрузить картинку"),
         "topk": _slider("сколько классов", 5, 1, 10),
