@@ -1,4 +1,12 @@
-"""Набор данных «найди солнце»: генерация в формате лекции и класс SunDataset."""
+"""Набор данных «найди солнце»: генерация в формате лекции и класс SunDataset.
+
+Безопасность чтения: имена из ``format.json`` — только относительные пути внутри
+``<root>/<split>`` (без абсолютных путей, ``..``, NUL и ссылок наружу); открываются только
+обычные файлы (канал FIFO или устройство не блокирует чтение, а отклоняется); размер картинки
+проверяется по заголовку до декодирования. Запись атомарна: набор создаётся во временной папке
+рядом с целевой и подменяет её в самом конце; существующий набор не перезаписывается без
+``overwrite=True``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,11 @@ import contextlib
 import json
 import math
 import os
+import shutil
+import signal
+import stat
+import tempfile
+import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,12 +28,27 @@ import torch.utils.data as data
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
-from ._validate import check_int
-from .sungen import SunStyle, draw_sun_image
+from ._validate import MAX_IMAGE_SIDE, check_bool, check_int, check_path, describe
+from .images import pil_to_rgb
+from .sungen import MIN_IMAGE_SIZE, SunStyle, draw_sun_image
 
-__all__ = ["make_sun_dataset", "SunDataset", "read_labels", "open_rgb", "load_image_tensor"]
+__all__ = ["make_sun_dataset", "SunDataset", "read_labels", "open_rgb", "load_image_tensor", "image_size",
+           "DatasetExistsError", "MAX_DATASET_SIZE"]
 
 _SPLIT_CODES = {"train": 0, "test": 1}
+MAX_DATASET_SIZE = 2048  # сторона картинки набора: 10 000 картинок 2048×2048 — уже 120 ГБ при предзагрузке
+_MAX_IMAGES = 1_000_000
+_MAX_LABELS_BYTES = 64 * 2**20
+_MAX_IMAGE_BYTES = 256 * 2**20
+
+
+class DatasetExistsError(FileExistsError, ValueError):
+    """Папка набора уже существует и не пуста; перезапись — только с ``overwrite=True``."""
+
+
+def _ignore_sigint() -> None:
+    """Процессы-работники не ловят Ctrl-C: прерывание обрабатывает главный процесс (и убирает за собой)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _render_chunk(args) -> list[tuple[str, list[int]]]:
@@ -36,12 +64,9 @@ def _render_chunk(args) -> list[tuple[str, list[int]]]:
     return rows
 
 
-def _write_json_atomic(path: Path, payload) -> None:
-    """Записывает JSON во временный файл и переименовывает: оборванная запись не портит файл."""
-    tmp = path.with_suffix(".json.tmp")
-    with open(tmp, "w", encoding="utf-8") as fp:
-        json.dump(payload, fp, ensure_ascii=False)
-    os.replace(tmp, path)
+def _looks_like_dataset(folder: Path) -> bool:
+    """В папке только train/ и test/ (и скрытые файлы) — её можно заменить при overwrite=True."""
+    return all(p.name in ("train", "test") or p.name.startswith(".") for p in folder.iterdir())
 
 
 def make_sun_dataset(
@@ -55,6 +80,7 @@ def make_sun_dataset(
     workers: int | None = None,
     sun_scale: tuple[float, float] = (1.0, 1.0),
     occlusion: float = 0.0,
+    overwrite: bool = False,
 ) -> Path:
     """Генерирует набор картинок с солнцем в формате лекции.
 
@@ -64,102 +90,279 @@ def make_sun_dataset(
     побайтно одинаковые файлы, другой ``seed`` — другой набор (картинка i зависит только от
     ``seed``, части и i, а не от числа процессов).
 
+    Запись атомарна: всё пишется во временную папку рядом с ``root`` и подменяет ``root`` в
+    конце. Прерывание (Ctrl-C, ошибка, нехватка места) оставляет либо прежний набор, либо ничего.
+
     Args:
-        root: папка набора (создаётся).
+        root: папка набора (создаётся; пустая существующая папка подходит).
         n_train, n_test: число картинок в частях train и test.
-        size: сторона картинки (лекция: 256; не меньше 64).
+        size: сторона картинки (лекция: 256; от 128 до 2048 — солнце 64×64 должно иметь куда
+            сдвигаться: центр лежит в [32, size − 32]).
         seed: зерно генератора.
         progress: показывать полосу tqdm.
         workers: число процессов; None — все ядра (для маленьких наборов — один процесс).
         sun_scale: (min, max) масштаба солнца для усложнённого варианта; по умолчанию (1, 1).
         occlusion: вероятность частичного закрытия солнца облаком; по умолчанию 0.
+        overwrite: заменить существующий непустой набор (иначе — ошибка, данные не трогаются).
 
     Returns:
         Путь ``root`` (``pathlib.Path``).
+
+    Raises:
+        TypeError: аргументы не тех типов.
+        ValueError: недопустимые значения; ``root`` — файл или папка не с набором.
+        DatasetExistsError: (подкласс ValueError и FileExistsError) ``root`` не пуст, а
+            ``overwrite=False``.
+        PermissionError: в папку нельзя писать (сообщение по-русски).
     """
-    n_train = check_int(n_train, "n_train", minimum=1)
-    n_test = check_int(n_test, "n_test", minimum=1)
-    seed = check_int(seed, "seed", minimum=0)
-    style = SunStyle(size=check_int(size, "size", minimum=64), sun_scale=tuple(sun_scale), occlusion=occlusion)
+    root = check_path(root, "root")
+    n_train = check_int(n_train, "n_train", minimum=1, maximum=_MAX_IMAGES)
+    n_test = check_int(n_test, "n_test", minimum=1, maximum=_MAX_IMAGES)
+    seed = check_int(seed, "seed", minimum=0, maximum=2**63 - 1)
+    size = check_int(size, "size", minimum=MIN_IMAGE_SIZE, maximum=MAX_DATASET_SIZE)
+    progress = check_bool(progress, "progress")
+    overwrite = check_bool(overwrite, "overwrite")
+    style = SunStyle(size=size, sun_scale=sun_scale, occlusion=occlusion)
     total = n_train + n_test
     if workers is None:
         workers = 1 if total < 400 else (os.cpu_count() or 1)
-    workers = check_int(workers, "workers", minimum=1)
-    root = Path(root)
-    jobs = []
-    for split, n in (("train", n_train), ("test", n_test)):
-        folder = root / split
-        folder.mkdir(parents=True, exist_ok=True)
-        step = 100
-        for start in range(1, n + 1, step):
-            jobs.append((str(folder), split, seed, range(start, min(start + step, n + 1)), style))
-    labels = {"train": {}, "test": {}}
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else contextlib.nullcontext()
-    with pool, tqdm(total=total, desc="Картинки с солнцем", disable=not progress, unit="img") as bar:
-        mapper = pool.map if workers > 1 else map
-        for job, rows in zip(jobs, mapper(_render_chunk, jobs)):
-            labels[job[1]].update(rows)
-            bar.update(len(rows))
-    for split, table in labels.items():
-        _write_json_atomic(root / split / "format.json", table)
+    workers = check_int(workers, "workers", minimum=1, maximum=256)
+    root = Path(os.path.abspath(root))
+    if root.exists() or root.is_symlink():
+        if not root.is_dir():
+            raise ValueError(f"root: {root} — это файл, а не папка; укажите папку для набора")
+        if any(root.iterdir()):
+            if not overwrite:
+                raise DatasetExistsError(
+                    f"root: папка {root} не пуста — набор не перезаписывается молча (прежние метки и картинки "
+                    "пропали бы). Укажите другую папку или overwrite=True (в командной строке --overwrite)."
+                )
+            if not _looks_like_dataset(root):
+                raise ValueError(
+                    f"root: в папке {root} есть что-то кроме train/ и test/ — это не похоже на набор с солнцем, "
+                    "заменять её опасно даже с overwrite=True. Укажите отдельную папку."
+                )
+    parent = root.parent
+    for ancestor in (parent, *parent.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise ValueError(f"root: {ancestor} — файл, а не папка; набор в {root} создать нельзя")
+            break
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=parent))
+    except OSError as err:
+        raise PermissionError(f"root: не удалось создать папку рядом с {root}: {err.strerror or err}. "
+                              "Проверьте права на запись или укажите другую папку.") from None
+    try:
+        jobs = []
+        for split, n in (("train", n_train), ("test", n_test)):
+            folder = tmp / split
+            folder.mkdir()
+            step = 50
+            for start in range(1, n + 1, step):
+                jobs.append((str(folder), split, seed, range(start, min(start + step, n + 1)), style))
+        labels = {"train": {}, "test": {}}
+        if workers > 1:
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+        else:
+            pool = contextlib.nullcontext()
+        try:
+            with tqdm(total=total, desc="Картинки с солнцем", disable=not progress, unit="img") as bar:
+                mapper = pool.map if workers > 1 else map
+                for job, rows in zip(jobs, mapper(_render_chunk, jobs)):
+                    labels[job[1]].update(rows)
+                    bar.update(len(rows))
+        finally:
+            if workers > 1:
+                pool.shutdown(wait=True, cancel_futures=True)
+        for split, table in labels.items():
+            with open(tmp / split / "format.json", "w", encoding="utf-8") as fp:
+                json.dump(table, fp, ensure_ascii=False)
+        # подмена: прежний набор уходит в сторону и удаляется только после успешного переименования
+        if root.is_dir() and not any(root.iterdir()):
+            root.rmdir()
+        if root.exists():
+            old = parent / f".{root.name}.old-{uuid.uuid4().hex[:8]}"
+            os.rename(root, old)
+            try:
+                os.rename(tmp, root)
+            except BaseException:
+                os.rename(old, root)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return root
+
+
+def _check_key(name, where) -> str:
+    """Имя файла из format.json: относительный путь внутри папки части, без '..' и NUL."""
+    if not isinstance(name, str):
+        raise ValueError(f"{where}: имя файла должно быть строкой, получено {describe(name)}")
+    bad = (
+        not name or "\x00" in name or "\\" in name or os.path.isabs(name) or name.startswith("/")
+        or any(part in ("", ".", "..") for part in name.split("/"))
+    )
+    if bad:
+        raise ValueError(
+            f"{where}: недопустимое имя файла {describe(name, 60)} — ожидалось имя картинки внутри папки набора, "
+            "например \"sun_reg_1.png\" (без абсолютного пути, '..', '\\\\' и нулевого символа)"
+        )
+    return name
+
+
+def _open_regular(path, what: str, *, inside=None, max_bytes: int = _MAX_IMAGE_BYTES):
+    """Открывает на чтение ОБЫЧНЫЙ файл (не папку, не FIFO, не устройство) — не блокируясь.
+
+    ``inside`` — папка, за пределы которой путь (после раскрытия символических ссылок) не
+    должен выходить. Проверка ``S_ISREG`` делается и до, и после открытия (``O_NONBLOCK``:
+    именованный канал без писателя не подвешивает ``open``).
+
+    Raises:
+        FileNotFoundError: файла нет.
+        ValueError: путь вне папки набора, не обычный файл или слишком большой.
+    """
+    real = os.path.realpath(path)
+    if inside is not None:
+        base = os.path.realpath(inside)
+        if os.path.commonpath([real, base]) != base:
+            raise ValueError(f"{what}: {path} указывает за пределы папки набора {inside} (символическая ссылка?); "
+                             "такие файлы не читаются")
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what}: файл не найден: {path}") from None
+    except OSError as err:
+        raise ValueError(f"{what}: {path} не читается: {err.strerror or err}") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "папка" if stat.S_ISDIR(st.st_mode) else "не обычный файл (канал FIFO, сокет или устройство)"
+        raise ValueError(f"{what}: {path} — {kind}; ожидался файл")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except OSError as err:
+        raise ValueError(f"{what}: {path} не открывается: {err.strerror or err}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{what}: {path} — не обычный файл; ожидался файл")
+        if st.st_size > max_bytes:
+            raise ValueError(f"{what}: {path} занимает {st.st_size / 2**20:.0f} МБ — слишком много "
+                             f"(допустимо до {max_bytes / 2**20:.0f} МБ)")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_labels(folder) -> dict[str, tuple[float, float]]:
     """Читает и проверяет ``folder/format.json``: имя файла → (x, y).
 
+    Имена — относительные пути внутри ``folder``; метки — два конечных числа от 0 до 20 000.
+
     Raises:
+        TypeError: folder не путь.
         FileNotFoundError: нет папки или файла format.json.
-        ValueError: файл не JSON, не словарь, или метка — не два числа.
+        ValueError: файл не JSON, не словарь, недопустимое имя файла или метка — не два числа.
     """
-    folder = Path(folder)
+    folder = check_path(folder, "folder")
     if not folder.is_dir():
         raise FileNotFoundError(
             f"Папка набора данных не найдена: {folder}. Ожидалась раскладка лекции: "
             "<папка>/train/format.json и <папка>/test/format.json; создайте набор make_sun_dataset()"
         )
     path = folder / "format.json"
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise FileNotFoundError(f"В папке {folder} нет файла format.json с метками {{\"имя.png\": [x, y]}}")
+    with _open_regular(path, "format.json", inside=folder, max_bytes=_MAX_LABELS_BYTES) as fp:
+        raw = fp.read()
     try:
-        with open(path, encoding="utf-8") as fp:
-            table = json.load(fp)
+        table = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"Файл {path} — некорректный JSON: {err}") from None
+    except RecursionError:
+        raise ValueError(f"Файл {path}: слишком глубокая вложенность JSON — ожидался плоский словарь "
+                         "{\"имя.png\": [x, y]}") from None
     if not isinstance(table, dict) or not table:
         raise ValueError(f"В {path} ожидался непустой словарь {{\"имя.png\": [x, y]}}, получено {type(table).__name__}")
     for name, value in table.items():
+        _check_key(name, f"{path}: ключ")
         ok = (
             isinstance(value, (list, tuple)) and len(value) == 2
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
         )
         if not ok:
-            raise ValueError(f"В {path} метка файла {name!r} должна быть двумя числами [x, y], получено {value!r}")
+            raise ValueError(f"В {path} метка файла {name!r} должна быть двумя числами [x, y], "
+                             f"получено {describe(value, 60)}")
+        if not all(0 <= v <= MAX_IMAGE_SIDE for v in value):
+            raise ValueError(f"В {path} метка файла {name!r} вне картинки: {value!r}; x и y — пиксели от 0 "
+                             "до стороны картинки")
     return table
 
 
-def open_rgb(path, size: int | None = None) -> Image.Image:
+def _decode(fp, path, size: int | None) -> tuple[Image.Image, tuple[int, int]]:
+    """Декодирует открытый файл в RGB (размер проверен до декодирования); возвращает и исходный размер."""
+    try:
+        with Image.open(fp) as img:
+            original = img.size
+            rgb = pil_to_rgb(img, f"картинка {path}")
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, EOFError) as err:
+        raise ValueError(f"Картинка {path} повреждена или это не картинка: {err}") from None
+    if size is not None and rgb.size != (size, size):
+        rgb = rgb.resize((size, size), Image.BOX)
+    return rgb, original
+
+
+def open_rgb(path, size: int | None = None, *, inside=None) -> Image.Image:
     """Открывает картинку в RGB; ``size`` — уменьшить до size×size усреднением (``Image.BOX``).
+
+    Читается только обычный файл (не FIFO и не устройство), размер проверяется по заголовку
+    до декодирования; 16-битные картинки масштабируются в 8 бит (см. :func:`~cnn_course.images.pil_to_rgb`).
+
+    Args:
+        path: путь к файлу.
+        size: сторона результата или None.
+        inside: папка, за пределы которой путь не должен выходить (None — без проверки).
 
     Raises:
         FileNotFoundError: файла нет.
-        ValueError: файл повреждён или не картинка.
+        ValueError: файл повреждён, не картинка, не обычный файл, слишком большая картинка.
     """
-    try:
-        with Image.open(path) as img:
-            img = img.convert("RGB")
-            if size is not None and img.size != (size, size):
-                img = img.resize((size, size), Image.BOX)
-            return img
-    except FileNotFoundError:
-        raise FileNotFoundError(f"Картинка не найдена: {path} (она указана в format.json)") from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise ValueError(f"Картинка {path} повреждена или это не картинка: {err}") from None
+    path = check_path(path, "path")
+    if size is not None:
+        size = check_int(size, "size", minimum=1, maximum=MAX_IMAGE_SIDE)
+    with _open_regular(path, "картинка", inside=inside) as fp:
+        return _decode(fp, path, size)[0]
 
 
-def load_image_tensor(path, size: int | None = None) -> torch.Tensor:
+def image_size(path, *, inside=None) -> tuple[int, int]:
+    """(ширина, высота) картинки по заголовку файла, без декодирования пикселей.
+
+    Те же проверки, что у :func:`open_rgb`: только обычный файл внутри ``inside``, размер в пределах.
+
+    Raises:
+        FileNotFoundError, ValueError: как у :func:`open_rgb`.
+    """
+    path = check_path(path, "path")
+    with _open_regular(path, "картинка", inside=inside) as fp:
+        try:
+            with Image.open(fp) as img:
+                w, h = img.size
+        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, EOFError) as err:
+            raise ValueError(f"Картинка {path} повреждена или это не картинка: {err}") from None
+    from ._validate import check_image_size
+
+    check_image_size(w, h, f"картинка {path}")
+    return w, h
+
+
+def load_image_tensor(path, size: int | None = None, *, inside=None) -> torch.Tensor:
     """Читает картинку (см. :func:`open_rgb`) в uint8-тензор формы (3, H, W)."""
-    arr = np.array(open_rgb(path, size))  # (H, W, 3), копия — тензор можно менять
+    arr = np.array(open_rgb(path, size, inside=inside))  # (H, W, 3), копия — тензор можно менять
     return torch.from_numpy(arr).permute(2, 0, 1).contiguous()  # (3, H, W)
 
 
@@ -169,6 +372,9 @@ class SunDataset(data.Dataset):
     ``SunDataset(path, train=True, transform=None)`` читает ``path/train/format.json`` (или
     ``path/test``), ``ds[i]`` возвращает ``(image, torch.tensor([x, y], dtype=float32))``, где
     ``image`` — ``PIL.Image`` RGB, пропущенная через ``transform``; ``len(ds)`` — число картинок.
+
+    Читаются только обычные файлы внутри ``path/train`` (``path/test``): имя из format.json с
+    абсолютным путём, ``..`` или ссылкой наружу, а также канал FIFO отклоняются с ValueError.
 
     Дополнительно (только по имени):
         preload: декодировать все картинки один раз в общий uint8-тензор ``self.images`` формы
@@ -180,11 +386,28 @@ class SunDataset(data.Dataset):
         progress: полоса tqdm при предзагрузке.
         limit: взять только первые ``limit`` картинок набора (для коротких прогонов и экономии
             памяти: 1000 картинок 256×256 — 197 МБ).
+
+    Raises:
+        TypeError: аргументы не тех типов (например, ``train='no'``).
+        FileNotFoundError: нет папки, format.json или картинки.
+        ValueError: испорченный format.json, недопустимое имя файла, метка вне картинки,
+            повреждённая или слишком большая картинка.
     """
 
     def __init__(self, path, train=True, transform=None, *, preload: bool = False, size: int | None = None,
                  progress: bool = False, limit: int | None = None):
-        self.path = os.path.join(path, "train" if train else "test")
+        root = check_path(path, "path")
+        train = check_bool(train, "train")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform: ожидалась функция (например, tfs.Compose([...])) или None, "
+                            f"получено {describe(transform)}")
+        preload = check_bool(preload, "preload")
+        progress = check_bool(progress, "progress")
+        if size is not None:
+            size = check_int(size, "size", minimum=8, maximum=4096)
+        if size is not None and not preload:
+            raise ValueError("size работает только вместе с preload=True")
+        self.path = os.path.join(root, "train" if train else "test")
         self.transform = transform
         self.format = read_labels(self.path)
         if limit is not None:
@@ -194,22 +417,36 @@ class SunDataset(data.Dataset):
         self.files = tuple(self.format.keys())
         self.targets = tuple(self.format.values())
         self.images: torch.Tensor | None = None
-        if size is not None and not preload:
-            raise ValueError("size работает только вместе с preload=True")
         if preload:
             self.images = self._preload(size, progress)
 
+    def _read(self, i: int, size: int | None) -> Image.Image:
+        """Картинка i в RGB (уменьшенная до size) с проверкой, что метка лежит внутри неё."""
+        name = self.files[i]
+        with _open_regular(os.path.join(self.path, name), "картинка", inside=self.path) as fp:
+            img, (w, h) = _decode(fp, os.path.join(self.path, name), size)
+        x, y = self.targets[i]
+        if not (0 <= x <= w and 0 <= y <= h):
+            raise ValueError(f"Метка картинки {name} = {[x, y]} вне картинки {w}×{h}: x — столбец от 0 до {w}, "
+                             f"y — строка от 0 до {h}. Исправьте format.json в {self.path}")
+        return img
+
     def _preload(self, size: int | None, progress: bool) -> torch.Tensor:
-        """Декодирует все картинки (в несколько потоков) в один uint8-тензор (N, 3, H, W)."""
-        if size is not None:
-            size = check_int(size, "size", minimum=8)
-        first = load_image_tensor(os.path.join(self.path, self.files[0]), size)
+        """Декодирует все картинки (в несколько потоков) в один uint8-тензор (N, 3, H, W).
+
+        Ctrl-C не «проглатывается»: оставшиеся задания отменяются, исключение идёт дальше.
+        """
+        def tensor(i: int) -> torch.Tensor:
+            arr = np.array(self._read(i, size))  # (H, W, 3)
+            return torch.from_numpy(arr).permute(2, 0, 1)  # (3, H, W)
+
+        first = tensor(0)
         h, w = first.shape[1:]
         out = torch.empty((self.length, 3, h, w), dtype=torch.uint8)
         out[0] = first
 
         def fill(i: int) -> None:
-            img = load_image_tensor(os.path.join(self.path, self.files[i]), size)
+            img = tensor(i)
             if img.shape[1:] != (h, w):
                 raise ValueError(
                     f"Картинка {self.files[i]}: размер {tuple(img.shape[1:])}, а у первой {(h, w)}; "
@@ -217,10 +454,15 @@ class SunDataset(data.Dataset):
                 )
             out[i] = img
 
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1))
+        try:
             for _ in tqdm(pool.map(fill, range(1, self.length)), total=self.length, initial=1,
                           desc="Декодирование", disable=not progress, unit="img"):
                 pass
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return out
 
     def targets_tensor(self) -> torch.Tensor:
@@ -231,7 +473,12 @@ class SunDataset(data.Dataset):
         if self.images is not None:
             img = self.images[item]
         else:
-            img = open_rgb(os.path.join(self.path, self.files[item]))
+            if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+                raise TypeError(f"индекс: ожидалось целое число, получено {describe(item)}")
+            item = int(item)
+            if not -self.length <= item < self.length:
+                raise IndexError(f"индекс {item} вне набора из {self.length} картинок")
+            img = self._read(item % self.length, None)
         if self.transform:
             img = self.transform(img)
         return img, torch.tensor(self.targets[item], dtype=torch.float32)

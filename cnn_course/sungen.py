@@ -9,11 +9,14 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ._validate import check_int
+from ._validate import check_int, check_real, describe
 
-__all__ = ["SunStyle", "SPRITE_SIZE", "sun_sprite", "draw_sun_image"]
+__all__ = ["SunStyle", "SPRITE_SIZE", "MIN_IMAGE_SIZE", "sun_sprite", "draw_sun_image"]
 
 SPRITE_SIZE = 64  # спрайт солнца 64×64, его центр — пиксель (32, 32)
+# центр солнца лежит в [32, size − 32]: при size = 64 он всегда (32, 32) — учить нечему;
+# со стороной 128 у него 65 положений по каждой оси
+MIN_IMAGE_SIZE = 2 * SPRITE_SIZE
 _HALF = SPRITE_SIZE // 2
 _DOT_COLORS = ((255, 255, 255), (60, 110, 255), (40, 200, 70), (235, 40, 40))
 
@@ -35,14 +38,32 @@ class SunStyle:
     dots: tuple[int, int] = (20, 100)
 
     def __post_init__(self):
-        check_int(self.size, "size", minimum=SPRITE_SIZE)
-        lo, hi = self.sun_scale
+        if isinstance(self.size, int) and not isinstance(self.size, bool) and SPRITE_SIZE <= self.size < MIN_IMAGE_SIZE:
+            raise ValueError(
+                f"size: картинка {self.size}×{self.size} слишком мала — солнце 64×64 почти не может сдвигаться "
+                f"(центр лежит в [32, size − 32]), и все метки были бы почти одинаковыми. "
+                f"Возьмите size ≥ {MIN_IMAGE_SIZE} (лекция: 256) и уменьшайте картинки уже при чтении: "
+                "SunDataset(..., preload=True, size=64)."
+            )
+        check_int(self.size, "size", minimum=MIN_IMAGE_SIZE)
+        if not isinstance(self.sun_scale, (tuple, list)) or len(self.sun_scale) != 2:
+            raise TypeError(f"sun_scale: ожидалась пара чисел (min, max), например (0.5, 1.0), "
+                            f"получено {describe(self.sun_scale)}")
+        lo = check_real(self.sun_scale[0], "sun_scale[0]")
+        hi = check_real(self.sun_scale[1], "sun_scale[1]")
+        object.__setattr__(self, "sun_scale", (lo, hi))
+        object.__setattr__(self, "occlusion", check_real(self.occlusion, "occlusion"))
+        if not isinstance(self.dots, (tuple, list)) or len(self.dots) != 2:
+            raise TypeError(f"dots: ожидалась пара целых (min, max), получено {describe(self.dots)}")
+        object.__setattr__(self, "dots", (check_int(self.dots[0], "dots[0]"), check_int(self.dots[1], "dots[1]")))
         if not 0.3 <= lo <= hi <= 1.0:
             raise ValueError(f"sun_scale: ожидалось 0.3 ≤ min ≤ max ≤ 1.0, получено {self.sun_scale!r}")
         if not 0.0 <= self.occlusion <= 1.0:
             raise ValueError(f"occlusion: ожидалась вероятность от 0 до 1, получено {self.occlusion!r}")
         if not 0 <= self.dots[0] <= self.dots[1]:
             raise ValueError(f"dots: ожидалось 0 ≤ min ≤ max, получено {self.dots!r}")
+        if self.dots[1] > 100_000:
+            raise ValueError(f"dots: не больше 100 000 точек, получено {self.dots!r}")
 
 
 @lru_cache(maxsize=64)
@@ -140,7 +161,14 @@ def draw_sun_image(rng: np.random.Generator, style: SunStyle = SunStyle()) -> tu
 
     Returns:
         ``(image, (x, y))``: ``PIL.Image`` RGB размера size×size и центр солнца в пикселях.
+
+    Raises:
+        TypeError: rng не ``numpy.random.Generator`` или style не :class:`SunStyle`.
     """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: ожидался numpy.random.Generator (np.random.default_rng(0)), получено {describe(rng)}")
+    if not isinstance(style, SunStyle):
+        raise TypeError(f"style: ожидался SunStyle, получено {describe(style)}")
     size = style.size
     img, night = _background(rng, size)
     draw = ImageDraw.Draw(img)
