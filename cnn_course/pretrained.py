@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
+import math
 import os
+import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from typing import NamedTuple
@@ -14,7 +18,8 @@ import torch.nn as nn
 import torchvision
 from PIL import Image
 
-from ._validate import check_choice, check_int
+from ._validate import check_bool, check_choice, check_image_size, check_int, check_real, describe
+from .images import pil_to_rgb
 
 __all__ = ["VGG_NAMES", "LoadedVGG", "weights_for", "weights_path", "load_pretrained_vgg", "classify_image",
            "classification_html",
@@ -53,50 +58,107 @@ def weights_path(name: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(url)
 
 
-def _download(url: str, dest: Path, timeout: float) -> None:
-    """Скачивает ``url`` во временный файл, сверяет префикс SHA-256 из имени и переименовывает."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".partial")
+_MAX_DOWNLOAD_BYTES = 2 * 2**30  # веса VGG — около 0,5 ГБ; больше 2 ГБ — точно не то
+
+
+def _hash_prefix(dest: Path) -> str:
+    """Префикс SHA-256 из имени файла torchvision: vgg16-397923af.pth → '397923af'."""
+    return dest.stem.rsplit("-", 1)[-1]
+
+
+def _file_matches_hash(path: Path) -> bool:
+    """Совпадает ли SHA-256 файла с префиксом из его имени (читается кусками по 1 МБ)."""
     digest = hashlib.sha256()
-    with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as fp:
-        while chunk := response.read(1 << 20):
+    with open(path, "rb") as fp:
+        while chunk := fp.read(1 << 20):
             digest.update(chunk)
-            fp.write(chunk)
-    prefix = dest.stem.rsplit("-", 1)[-1]
-    if not digest.hexdigest().startswith(prefix):
+    return digest.hexdigest().startswith(_hash_prefix(path))
+
+
+def _download(url: str, dest: Path, timeout: float) -> None:
+    """Скачивает ``url`` во временный ``….partial``, сверяет префикс SHA-256 из имени и переименовывает.
+
+    ``timeout`` — ОБЩИЙ срок в секундах (сервер, отдающий по байту, его не обойдёт); временный
+    файл удаляется при любом сбое, в том числе Ctrl-C.
+
+    Raises:
+        TimeoutError: не уложились в срок.
+        OSError: сеть, диск, неверная контрольная сумма.
+        http.client.HTTPException: сервер (или прокси) ответил не по протоколу HTTP.
+    """
+    deadline = time.monotonic() + timeout
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".partial", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        total = 0
+        with os.fdopen(fd, "wb") as fp, urllib.request.urlopen(url, timeout=timeout) as response:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"загрузка не уложилась в {timeout:g} с")
+                sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+                if sock is not None:
+                    sock.settimeout(min(left, timeout))
+                read = getattr(response, "read1", response.read)  # read1: один recv, не ждёт полный мегабайт
+                chunk = read(1 << 20)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > _MAX_DOWNLOAD_BYTES:
+                    raise OSError(f"сервер отдаёт больше {_MAX_DOWNLOAD_BYTES / 2**30:.0f} ГБ — это не файл весов")
+                digest.update(chunk)
+                fp.write(chunk)
+        prefix = _hash_prefix(dest)
+        if not digest.hexdigest().startswith(prefix):
+            raise OSError(f"контрольная сумма скачанного файла не совпала с {prefix!r}")
+        os.replace(tmp, dest)
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        raise OSError(f"контрольная сумма скачанного файла не совпала с {prefix!r}")
-    os.replace(tmp, dest)
+        raise
 
 
 def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: float = 20.0,
                         verbose: bool = True) -> LoadedVGG:
     """VGG из torchvision с весами ImageNet — если они есть в кэше torch или их можно скачать.
 
-    Порядок: файл ``weights_path(name)`` в кэше → загрузка (если ``download``) с тайм-аутом
-    ``timeout`` секунд на операцию сети → иначе та же архитектура со случайными весами и
+    Порядок: файл ``weights_path(name)`` в кэше (его SHA-256 сверяется с префиксом в имени) →
+    загрузка (если ``download``) с общим сроком ``timeout`` секунд → иначе та же архитектура со
+    случайными весами и
     ``pretrained=False``. Об этом один раз сообщается по-русски: как получить файл и куда его
     положить. Файл читается безопасно: ``torch.load(..., weights_only=True)``.
 
     Args:
         name: одно из ``VGG_NAMES``.
         download: пробовать ли скачать веса (≈ 530 МБ для VGG-16).
-        timeout: тайм-аут сети в секундах — загрузка не зависает.
+        timeout: общий срок загрузки в секундах (число > 0) — загрузка не зависает.
         verbose: печатать сообщение.
 
     Returns:
         :class:`LoadedVGG` (model, weights, pretrained, message); модель в режиме ``eval()``.
+
+    Raises:
+        TypeError: download/verbose не bool, timeout не число (например, строка '5').
+        ValueError: неизвестное имя, timeout ≤ 0 или бесконечность.
     """
     weights = weights_for(name)
+    download = check_bool(download, "download")
+    verbose = check_bool(verbose, "verbose")
+    timeout = check_real(timeout, "timeout", minimum=0, strict_minimum=True)
     path = weights_path(name)
     model = getattr(torchvision.models, name)(weights=None)
     reason = ""
     if not path.is_file() and download:
         try:
             _download(weights.url, path, timeout)
-        except OSError as err:  # URLError, тайм-аут, нет места на диске, неверная контрольная сумма
-            reason = f"скачать не удалось ({type(err).__name__}: {err})"
-    if path.is_file():
+        except (OSError, http.client.HTTPException, ValueError) as err:
+            # URLError, тайм-аут, нет места, неверная контрольная сумма, мусор вместо HTTP от прокси
+            reason = f"скачать не удалось ({type(err).__name__}: {str(err)[:200]})"
+    if path.is_file() and not _file_matches_hash(path):
+        reason = (f"файл {path} повреждён или подменён: его SHA-256 не начинается с {_hash_prefix(path)!r} "
+                  "(удалите его и запустите снова — веса скачаются заново)")
+    elif path.is_file():
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
             model.load_state_dict(state)
@@ -107,7 +169,7 @@ def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: 
         except Exception as err:  # noqa: BLE001 — повреждённый или чужой файл: объясняем и идём дальше
             reason = f"файл {path} не читается как веса {name} ({type(err).__name__}: {str(err)[:200]})"
             model = getattr(torchvision.models, name)(weights=None)  # без частично загруженных весов
-    elif not reason:
+    if not reason:
         reason = "загрузка отключена (download=False)"
     message = (
         f"Веса ImageNet для {name} недоступны: {reason}. Модель создана со СЛУЧАЙНЫМИ весами — её "
@@ -120,15 +182,28 @@ def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: 
     return LoadedVGG(model.eval(), weights, False, message)
 
 
+_MAX_UPLOAD_BYTES = 64 * 2**20
+
+
 def decode_image(data) -> Image.Image:
     """Байты файла картинки (например, из виджета FileUpload) → ``PIL.Image`` в RGB.
 
+    Размер проверяется по заголовку до декодирования (PNG 20000×1 из 138 байт отклоняется
+    сразу); режимы L, RGBA, P, I;16 переводятся в RGB (см. :func:`cnn_course.images.pil_to_rgb`).
+
     Raises:
-        ValueError: байты — не картинка.
+        TypeError: не байты.
+        ValueError: байты — не картинка, картинка слишком большая или вытянутая.
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data: ожидались байты файла картинки, получено {describe(data)}")
+    if len(data) > _MAX_UPLOAD_BYTES:
+        raise ValueError(f"Файл занимает {len(data) / 2**20:.0f} МБ — слишком много (до {_MAX_UPLOAD_BYTES // 2**20} МБ)")
     try:
         with Image.open(io.BytesIO(bytes(data))) as img:
-            return img.convert("RGB")
+            return pil_to_rgb(img, "картинка")
+    except ValueError:
+        raise
     except Exception as err:  # noqa: BLE001
         raise ValueError(f"Это не картинка или формат не поддерживается: {type(err).__name__}: {err}") from None
 
@@ -140,38 +215,64 @@ def classify_image(model: nn.Module, image, weights_meta, topk: int = 5) -> list
     Картинка проходит через официальные преобразования весов (``weights.transforms()``:
     Resize 256, CenterCrop 224, перевод в float, нормировка средним и стандартным отклонением
     ImageNet) — они работают без сети. Имена классов — ``weights.meta['categories']``.
+    Размер картинки проверяется до ``Resize`` (слишком вытянутая заняла бы гигабайты);
+    режим модели (train/eval) восстанавливается в любом случае.
 
     Args:
         model: модель с выходом (N, 1000).
-        image: ``PIL.Image``, или тензор (3, H, W) — uint8 либо float в [0, 1].
+        image: ``PIL.Image`` (RGB, L, RGBA, P, I;16, …), или тензор (3, H, W) — uint8 либо float в [0, 1].
         weights_meta: перечисление весов torchvision (например, ``VGG16_Weights.DEFAULT``).
         topk: сколько лучших классов вернуть.
 
     Returns:
         Список ``(имя класса, вероятность)`` по убыванию вероятности.
+
+    Raises:
+        TypeError: не модель, не картинка, не веса torchvision, тензор не uint8/float.
+        ValueError: форма не (3, H, W), float вне [0, 1] или NaN, картинка слишком большая или
+            вытянутая, выход модели не совпадает с числом классов.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: ожидалась модель nn.Module, получено {describe(model)}")
     topk = check_int(topk, "topk", minimum=1)
     if not hasattr(weights_meta, "transforms") or not hasattr(weights_meta, "meta"):
         raise TypeError("weights_meta: ожидались веса torchvision, например VGG16_Weights.DEFAULT, "
-                        f"получено {type(weights_meta).__name__}")
+                        f"получено {describe(weights_meta)}")
     if isinstance(image, torch.Tensor):
         if image.ndim != 3 or image.shape[0] != 3:
             raise ValueError(f"image: ожидался тензор (3, H, W), получено {tuple(image.shape)}")
-    elif not isinstance(image, Image.Image):
-        raise TypeError(f"image: ожидалась PIL.Image или тензор (3, H, W), получено {type(image).__name__}")
+        check_image_size(image.shape[2], image.shape[1], "image")
+        if image.dtype == torch.uint8:
+            pass
+        elif image.is_floating_point():
+            lo, hi = float(image.min()), float(image.max())
+            if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0 or hi > 1:
+                raise ValueError(
+                    f"image: вещественный тензор должен лежать в [0, 1], а значения от {lo:g} до {hi:g}. "
+                    "Если это пиксели 0…255, разделите на 255: image / 255 (или передайте uint8)."
+                )
+        else:
+            raise TypeError(f"image: ожидался uint8 или float в [0, 1], получено {image.dtype}")
+    elif isinstance(image, Image.Image):
+        image = pil_to_rgb(image, "image")  # размер проверяется до декодирования
+    else:
+        raise TypeError(f"image: ожидалась PIL.Image или тензор (3, H, W), получено {describe(image)}")
     categories = weights_meta.meta["categories"]
     x = weights_meta.transforms()(image).unsqueeze(0)  # (1, 3, 224, 224)
+    first = next(model.parameters(), None)
+    device = first.device if first is not None else torch.device("cpu")
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
-    logits = model(x.to(device))  # (1, 1000)
-    model.train(was_training)
-    if logits.shape[-1] != len(categories):
-        raise ValueError(f"Модель выдаёт {logits.shape[-1]} чисел, а классов у весов {len(categories)}")
+    try:
+        logits = model(x.to(device))  # (1, 1000)
+    finally:
+        model.train(was_training)
+    if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or logits.shape[-1] != len(categories):
+        got = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+        raise ValueError(f"Модель выдаёт {got}, а ожидалось (1, {len(categories)}) — по числу классов у весов")
     probs = torch.softmax(logits[0].float(), dim=0)
     values, idx = probs.topk(min(topk, len(categories)))
     return [(categories[i], float(v)) for v, i in zip(values.tolist(), idx.tolist())]
-
 
 
 def classification_html(results: list[tuple[str, float]], pretrained: bool = True) -> str:

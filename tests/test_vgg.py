@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import hashlib
 import urllib.error
 
 import pytest
@@ -112,6 +113,15 @@ def test_pretrained_weights_from_the_torch_cache(tmp_path, monkeypatch, capsys):
     assert path == tmp_path / "hub" / "checkpoints" / "vgg11-8a719046.pth"
     _tiny_state_file(path)
     assert path.stat().st_size < 200_000
+    # файл с чужим содержимым по пути кэша: SHA-256 не совпадает с префиксом 8a719046 — не «ImageNet»
+    fake = load_pretrained_vgg("vgg11")
+    assert not fake.pretrained and "SHA-256" in fake.message and "повреждён" in fake.message
+    capsys.readouterr()
+    # тот же маленький файл под именем с его настоящим префиксом SHA-256 принимается
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    good = path.with_name(f"vgg11-{digest}.pth")
+    path.rename(good)
+    monkeypatch.setattr(pretrained, "weights_path", lambda name: good)
     loaded = load_pretrained_vgg("vgg11")
     assert loaded.pretrained and not loaded.model.training
     assert torch.all(loaded.model.features[0].weight == 0.01)
@@ -151,11 +161,14 @@ def test_broken_download_and_broken_file_fall_back(tmp_path, monkeypatch):
     weights_path("vgg11").parent.mkdir(parents=True, exist_ok=True)
     weights_path("vgg11").write_bytes(b"garbage")
     loaded = load_pretrained_vgg("vgg11", download=False, verbose=False)
-    assert not loaded.pretrained and "не читается" in loaded.message
-    partial = _tiny_state_file(weights_path("vgg11"), value=0.5)
+    assert not loaded.pretrained and "SHA-256" in loaded.message  # мусор по пути кэша не выдаётся за веса
+    partial = _tiny_state_file(tmp_path / "w.pth", value=0.5)
     state = torch.load(partial, weights_only=True)
     state["classifier.6.weight"] = torch.zeros(1).expand(10, 4096)  # последний слой чужой формы
     torch.save(state, partial)
+    named = partial.with_name(f"vgg11-{hashlib.sha256(partial.read_bytes()).hexdigest()[:8]}.pth")
+    partial.rename(named)  # сумма сходится — ошибка найдётся при загрузке весов
+    monkeypatch.setattr(pretrained, "weights_path", lambda name: named)
     loaded = load_pretrained_vgg("vgg11", download=False, verbose=False)
     assert not loaded.pretrained and "не читается" in loaded.message
     assert not torch.any(loaded.model.features[0].weight == 0.5), "веса не должны остаться загруженными наполовину"
