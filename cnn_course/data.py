@@ -310,7 +310,9 @@ def _decode(fp, path, size: int | None) -> tuple[Image.Image, tuple[int, int]]:
         with Image.open(fp) as img:
             original = img.size
             rgb = pil_to_rgb(img, f"картинка {path}")
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, EOFError) as err:
+    except Image.DecompressionBombError as err:
+        raise ValueError(f"Картинка {path} слишком велика: {err}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, EOFError) as err:
         raise ValueError(f"Картинка {path} повреждена или это не картинка: {err}") from None
     if size is not None and rgb.size != (size, size):
         rgb = rgb.resize((size, size), Image.BOX)

@@ -204,6 +204,8 @@ def decode_image(data) -> Image.Image:
             return pil_to_rgb(img, "картинка")
     except ValueError:
         raise
+    except Image.DecompressionBombError as err:
+        raise ValueError(f"Картинка слишком велика (похоже на «бомбу» распаковки): {err}") from None
     except Exception as err:  # noqa: BLE001
         raise ValueError(f"Это не картинка или формат не поддерживается: {type(err).__name__}: {err}") from None
 
