@@ -16,7 +16,8 @@ from ._validate import check_choice, check_int
 from .data import SunDataset, read_labels
 from .models import reorder_relu_pool, sun_heatmap_net, sun_regressor
 from .settings import get_device
-from .train import History, TensorLoader, fit, predict, save_checkpoint
+from .checkpoint import save_checkpoint
+from .train import History, TensorLoader, fit, predict
 
 __all__ = ["RECIPES", "SunRecipe", "SunResult", "sun_metrics", "sun_loaders", "train_sun", "recipe_model"]
 

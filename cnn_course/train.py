@@ -6,17 +6,16 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 from tqdm.auto import tqdm
 
 from ._validate import check_int
+from .checkpoint import load_checkpoint, save_checkpoint
 from .formatting import fmt
 from .settings import get_device
 
@@ -414,72 +413,3 @@ def fit(model: nn.Module, train_loader, test_loader=None, *, epochs: int = 5, op
         if checkpoint is not None:
             save_checkpoint(checkpoint, model, epoch=e, train_loss=stats["loss"])
     return history
-
-
-def save_checkpoint(path, model: nn.Module, **meta) -> Path:
-    """Сохраняет ``{'state_dict': …, 'meta': {…}}`` атомарно (временный файл + переименование).
-
-    ``meta`` — только простые значения (числа, строки, bool, None, списки и словари из них),
-    чтобы файл читался безопасным ``torch.load(..., weights_only=True)``.
-    """
-    def plain(v) -> bool:
-        if v is None or isinstance(v, (bool, int, float, str)):
-            return True
-        if isinstance(v, (list, tuple)):
-            return all(plain(i) for i in v)
-        if isinstance(v, dict):
-            return all(isinstance(k, str) and plain(i) for k, i in v.items())
-        return False
-
-    for key, value in meta.items():
-        if not plain(value):
-            raise TypeError(f"meta[{key!r}]: ожидалось простое значение (число, строка, список, словарь), "
-                            f"получено {type(value).__name__}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"state_dict": state, "meta": dict(meta)}, tmp)
-    os.replace(tmp, path)
-    return path
-
-
-def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
-    """Загружает веса в ``model`` (безопасно: ``weights_only=True``) и возвращает meta.
-
-    Понимает и файл :func:`save_checkpoint`, и «голый» state_dict, как ``model_sun.tar`` лекции.
-
-    Raises:
-        FileNotFoundError: файла нет.
-        ValueError: файл не контрольная точка или веса не подходят к модели (какие ключи и формы).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Файл контрольной точки не найден: {path}")
-    try:
-        obj = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as err:  # noqa: BLE001 — любой сбой чтения превращаем в понятное сообщение
-        raise ValueError(f"{path}: не удалось прочитать контрольную точку ({type(err).__name__}: {err})") from None
-    if isinstance(obj, dict) and "state_dict" in obj:
-        state, meta = obj["state_dict"], dict(obj.get("meta", {}))
-    elif isinstance(obj, dict):
-        state, meta = obj, {}
-    else:
-        raise ValueError(f"{path}: ожидался словарь весов (state_dict), получено {type(obj).__name__}")
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [f"{k}: в файле {tuple(state[k].shape)}, в модели {tuple(own[k].shape)}"
-              for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
-    if missing or unexpected or shapes:
-        parts = []
-        if missing:
-            parts.append(f"нет в файле: {missing[:5]}{' …' if len(missing) > 5 else ''}")
-        if unexpected:
-            parts.append(f"лишние в файле: {unexpected[:5]}{' …' if len(unexpected) > 5 else ''}")
-        if shapes:
-            parts.append("другие формы: " + "; ".join(shapes[:5]))
-        raise ValueError(f"{path}: веса не подходят к модели {type(model).__name__} — " + ", ".join(parts)
-                         + ". Создайте ту же архитектуру, что и при сохранении.")
-    model.load_state_dict(state)
-    return meta

@@ -140,7 +140,7 @@ def test_checkpoint_errors_are_clear(tmp_path):
     with pytest.raises(ValueError, match="не удалось прочитать"):
         load_checkpoint(tmp_path / "junk.pt", model)
     torch.save({"w": torch.nn.Linear(2, 2)}, tmp_path / "module.pt")  # не веса — weights_only откажет
-    with pytest.raises(ValueError, match="не удалось прочитать"):
+    with pytest.raises(ValueError, match="безопасная загрузка"):
         load_checkpoint(tmp_path / "module.pt", model)
 
 
@@ -341,3 +341,47 @@ def test_sun_loaders_normalise_targets_and_inputs(small_sun):
     plain, _, _ = sun_loaders(small_sun, normalize_targets=False, center_inputs=False)
     x, y = next(iter(plain))
     assert x.shape[1:] == (3, 256, 256) and x.min() >= 0 and y.min() >= 32
+
+
+def test_failed_save_leaves_no_temporary_and_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, _toy_model(), epoch=1)
+    before = path.read_bytes()
+
+    def broken_save(obj, f, *args, **kwargs):
+        open(f, "wb").write(b"half")
+        raise KeyboardInterrupt  # Ctrl-C посреди записи
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, _toy_model(seed=3), epoch=2)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]
+
+
+def test_save_checkpoint_refuses_bad_paths(tmp_path):
+    with pytest.raises(ValueError, match="папка"):
+        save_checkpoint(tmp_path, _toy_model())
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="файл, а не папка"):
+        save_checkpoint(tmp_path / "file" / "model.pt", _toy_model())
+    with pytest.raises(ValueError, match="пуст"):
+        save_checkpoint("", _toy_model())
+    with pytest.raises(TypeError, match="model"):
+        save_checkpoint(tmp_path / "m.pt", None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_unsafe_checkpoint_is_refused_without_advice_to_disable_safety(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("код из файла выполнился",))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"state_dict": {}, "meta": Evil()}, path)
+    with pytest.raises(ValueError) as err:
+        load_checkpoint(path, _toy_model())
+    text = str(err.value)
+    assert "безопасная загрузка" in text and "weights_only=False" not in text and "Re-running" not in text
+    (tmp_path / "junk.pt").write_bytes(b"\x00" * 100)
+    with pytest.raises(ValueError, match="повреждён"):
+        load_checkpoint(tmp_path / "junk.pt", _toy_model())

@@ -1,0 +1,129 @@
+"""Контрольные точки: сохранение весов атомарно и безопасная загрузка с понятными ошибками."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from ._validate import check_path, describe
+
+__all__ = ["save_checkpoint", "load_checkpoint"]
+
+
+def _plain(value, depth: int = 0) -> bool:
+    """Простое значение для meta: числа, строки, bool, None, списки и словари из них."""
+    if depth > 20:
+        return False
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def save_checkpoint(path, model: nn.Module, **meta) -> Path:
+    """Сохраняет ``{'state_dict': …, 'meta': {…}}`` атомарно (временный файл + переименование).
+
+    Если запись прервалась (ошибка, нет места, Ctrl-C), прежний файл остаётся как был, а
+    временный ``<имя>.tmp`` удаляется. ``meta`` — только простые значения (числа, строки, bool,
+    None, списки и словари из них), чтобы файл читался безопасным ``torch.load(..., weights_only=True)``.
+
+    Raises:
+        TypeError: ``model`` не модель, ``path`` не путь, в ``meta`` не простое значение.
+        ValueError: путь — существующая папка или его родитель — файл.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: ожидалась модель torch.nn.Module, получено {describe(model)}")
+    path = check_path(path, "path")
+    for key, value in meta.items():
+        if not _plain(value):
+            raise TypeError(f"meta[{key!r}]: ожидалось простое значение (число, строка, список, словарь), "
+                            f"получено {type(value).__name__}")
+    if path.is_dir():
+        raise ValueError(f"path: {path} — это папка; укажите имя файла, например {path / 'model.pt'}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"path: {parent} — файл, а не папка; в нём нельзя создать {path.name}")
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        torch.save({"state_dict": state, "meta": dict(meta)}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
+
+
+def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
+    """Загружает веса в ``model`` (безопасно: ``weights_only=True``) и возвращает meta.
+
+    Понимает и файл :func:`save_checkpoint`, и «голый» state_dict, как ``model_sun.tar`` лекции.
+    Файл, который пытается выполнить код при загрузке, отвергается: такие файлы не открывают.
+
+    Raises:
+        TypeError: ``model`` не модель, ``path`` не путь.
+        FileNotFoundError: файла нет.
+        ValueError: файл не контрольная точка, повреждён, небезопасен или веса не подходят к модели
+            (какие ключи и формы).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: ожидалась модель torch.nn.Module, получено {describe(model)}")
+    path = check_path(path, "path")
+    if not path.is_file():
+        raise FileNotFoundError(f"Файл контрольной точки не найден: {path}")
+    try:
+        obj = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        reason = str(err).rpartition("WeightsUnpickler error:")[2]
+        if "Unsupported global" not in reason and "GLOBAL" not in reason:  # не объект Python, а испорченные байты
+            raise ValueError(f"{path}: не удалось прочитать контрольную точку — файл повреждён или это не "
+                             "файл torch.save") from None
+        raise ValueError(
+            f"{path}: файл содержит не только тензоры и простые значения (объекты Python, код) — "
+            "безопасная загрузка его отвергла. Не открывайте такие файлы из непроверенных источников; "
+            "сохраняйте веса через state_dict() или cc.save_checkpoint."
+        ) from None
+    except Exception as err:  # noqa: BLE001 — повреждённый файл роняет torch.load чем угодно (struct.error, …)
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        raise ValueError(f"{path}: не удалось прочитать контрольную точку — файл повреждён или это не "
+                         f"файл torch.save ({first})") from None
+    if isinstance(obj, dict) and "state_dict" in obj:
+        state, meta = obj["state_dict"], obj.get("meta", {})
+        if not isinstance(meta, dict):
+            meta = {}
+    elif isinstance(obj, dict):
+        state, meta = obj, {}
+    else:
+        raise ValueError(f"{path}: ожидался словарь весов (state_dict), получено {type(obj).__name__}")
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in state.items()):
+        raise ValueError(f"{path}: ожидался словарь «имя → тензор» (state_dict), а в файле другое")
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f"{k}: в файле {tuple(state[k].shape)}, в модели {tuple(own[k].shape)}"
+              for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or unexpected or shapes:
+        parts = []
+        if missing:
+            parts.append(f"нет в файле: {missing[:5]}{' …' if len(missing) > 5 else ''}")
+        if unexpected:
+            parts.append(f"лишние в файле: {unexpected[:5]}{' …' if len(unexpected) > 5 else ''}")
+        if shapes:
+            parts.append("другие формы: " + "; ".join(shapes[:5]))
+        raise ValueError(f"{path.name}: веса не подходят к модели {type(model).__name__} — " + ", ".join(parts)
+                         + ". Создайте ту же архитектуру, что и при сохранении.")
+    model.load_state_dict(state)
+    return dict(meta)
