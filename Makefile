@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HASH   := $(shell $(PYTHON) -c "import hashlib;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
 STAMP  := $(VENV)/.installed-$(HASH)
 
-.PHONY: lab test setup bench bench-sun book clean
+.PHONY: lab test test-quick lessons setup bench bench-sun book clean
 
 setup: $(STAMP)
 
@@ -22,8 +22,19 @@ $(STAMP):
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
+# Все проверки: тесты пакета, уроки в проверочном режиме (nbval), уроки в обычном режиме ученика
+# (время и память, tests/test_lessons_run.py), браузер, книга.
 test: $(STAMP)
 	CNN_COURSE_FAST=1 $(BIN)/python -m pytest
+
+# Быстрая проверка при работе над кодом: без обычного режима уроков, браузера и книги.
+test-quick: $(STAMP)
+	CNN_COURSE_FAST=1 $(BIN)/python -m pytest -m "not lessons and not browser"
+
+# Уроки в обычном режиме (или MODE=lecture): таблица «урок, секунды, пик памяти».
+MODE ?= default
+lessons: $(STAMP)
+	$(BIN)/python tools/run_lessons.py --mode $(MODE) --out build/executed/$(MODE)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_speed.py

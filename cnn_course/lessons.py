@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from .settings import MODE_NAMES, MODES, run_mode
 
-__all__ = ["Lesson", "LESSONS", "get_lesson", "start_lesson", "format_duration"]
+__all__ = ["Lesson", "LESSONS", "get_lesson", "start_lesson", "format_duration", "readme_table", "update_readme"]
 
 
 @dataclass(frozen=True)
@@ -142,3 +142,33 @@ def start_lesson(key) -> str:
     print(f"Режим: {MODE_NAMES[mode]} — на 2 ядрах CPU около {format_duration(lesson.budget_s[mode])} "
           f"(другие режимы: {others}; как переключить — в README, раздел «Режимы»).")
     return mode
+
+
+README_BEGIN = "<!-- таблица уроков: python tools/update_readme.py -->"
+README_END = "<!-- конец таблицы уроков -->"
+
+
+def readme_table() -> str:
+    """Таблица уроков для README (Markdown) — из реестра, с временем в обычном режиме."""
+    rows = ["| Урок | Чему учит | Время (обычный режим) |", "|---|---|---|"]
+    for lesson in LESSONS:
+        rows.append(f"| `notebooks/{lesson.file}` — «{lesson.title}» | {lesson.summary} | "
+                    f"≈ {format_duration(lesson.budget_s['default'])} |")
+    return "\n".join(rows)
+
+
+def update_readme(path) -> bool:
+    """Заменяет таблицу уроков в README между метками; True, если файл изменился."""
+    from pathlib import Path
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    head, sep, rest = text.partition(README_BEGIN)
+    _, sep2, tail = rest.partition(README_END)
+    if not sep or not sep2:
+        raise ValueError(f"{path}: нет меток {README_BEGIN!r} … {README_END!r}")
+    new = f"{head}{README_BEGIN}\n{readme_table()}\n{README_END}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+

@@ -1,6 +1,7 @@
 """HTML-издание курса: выполнить уроки, сохранить состояние виджетов, собрать страницы и оглавление.
 
-Запуск: make book (полный режим) или CNN_COURSE_FAST=1 make book (быстрый).
+Запуск: make book (обычный режим; другой — переменной CNN_COURSE_MODE) или
+``build_book.py --executed DIR`` — из уроков, уже выполненных tools/run_lessons.py.
 Результат: build/book/index.html + страницы уроков + static/ — все скрипты лежат рядом
 (require.js, менеджер виджетов @jupyter-widgets/html-manager, MathJax 2), поэтому книга
 открывается и работает без сети. Скрипты один раз скачиваются из реестра npm (tar-архивы,
@@ -26,6 +27,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cnn_course.lessons import LESSONS  # noqa: E402
+from cnn_course.settings import MODE_NAMES, run_mode  # noqa: E402
 REGISTRY = "https://registry.npmjs.org"
 # пакет npm → (версия, какие пути взять из package/, куда положить в static/)
 VENDOR = {
@@ -67,16 +72,6 @@ def fetch_vendor(cache: Path, timeout: float = 60.0) -> Path:
                 out.write_bytes(tar.extractfile(member).read())
         stamp.write_text(version)
     return cache
-
-
-def lesson_table() -> list[tuple[str, str, str]]:
-    """Уроки из таблицы README: (файл, название, чему учит)."""
-    rows = []
-    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
-        m = re.match(r"\| `notebooks/(\d\d_[\w]+\.ipynb)` — «(.+?)» \| (.+) \|$", line)
-        if m:
-            rows.append(m.groups())
-    return rows
 
 
 def execute(src: Path, run_dir: Path, timeout: int):
@@ -146,15 +141,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Собрать HTML-издание курса в build/book/.")
     parser.add_argument("--out", default=str(ROOT / "build" / "book"), help="папка книги (build/book)")
     parser.add_argument("--timeout", type=int, default=3600, help="тайм-аут одной ячейки, с")
+    parser.add_argument("--executed", default=None,
+                        help="папка с уже выполненными уроками (tools/run_lessons.py --out): не выполнять заново")
     args = parser.parse_args(argv)
-    fast = os.environ.get("CNN_COURSE_FAST", "").strip().lower() not in ("", "0", "false", "no")
+    mode = run_mode()
     out = Path(args.out)
-    lessons = lesson_table()
-    found = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    if [name for name, _, _ in lessons] != found:
-        print(f"Таблица уроков в README ({[n for n, _, _ in lessons]}) не совпадает с notebooks/ ({found})",
-              file=sys.stderr)
-        return 2
+    lessons = [(lesson.file, lesson.title, lesson.summary) for lesson in LESSONS]
+    executed = Path(args.executed) if args.executed else None
+    if executed is not None:
+        missing = [name for name, _, _ in lessons if not (executed / name).is_file()]
+        if missing:
+            print(f"--executed: в {executed} нет выполненных уроков {missing}", file=sys.stderr)
+            return 2
     vendor = fetch_vendor(ROOT / "build" / ".book-vendor")
     if out.exists():
         shutil.rmtree(out)
@@ -164,7 +162,12 @@ def main(argv=None) -> int:
     items = []
     for name, title, about in lessons:
         start = time.perf_counter()
-        nb = execute(ROOT / "notebooks" / name, run_dir, args.timeout)
+        if executed is not None:
+            import nbformat
+
+            nb = nbformat.read(executed / name, as_version=4)
+        else:
+            nb = execute(ROOT / "notebooks" / name, run_dir, args.timeout)
         page = render(nb, title)
         leaks = [m for m in CDN_MARKERS if m in page]
         if leaks:
@@ -176,7 +179,7 @@ def main(argv=None) -> int:
         print(f"{name}: {time.perf_counter() - start:.0f} с → {out / html_name}")
     (out / "index.html").write_text(INDEX.format(
         items="\n".join(items), date=datetime.date.today().strftime("%d.%m.%Y"),
-        mode="быстрый (CNN_COURSE_FAST=1)" if fast else "полный"), encoding="utf-8")
+        mode=MODE_NAMES[mode] if executed is None else "уроки выполнены заранее"), encoding="utf-8")
     print(f"Книга готова: {out / 'index.html'}")
     return 0
 
