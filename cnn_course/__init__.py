@@ -17,9 +17,9 @@ from .conv import (
     same_padding,
 )
 from .demo import expect_error
-from .exercises import EXERCISES, CheckResult, check, exercise
+from .exercises import EXERCISES, CheckResult, check, exercise, reveal
 from .explore import LAYER_KINDS, ConvStep, PoolStep, ShapeRow, conv_step, explorer_kernel, pool_step, shape_table
-from .data import SunDataset, make_sun_dataset, read_labels
+from .data import DatasetExistsError, SunDataset, make_sun_dataset, read_labels
 from .images import integer_grid, load_photo, to_grayscale
 from .models import (
     VGG_CFGS,
@@ -67,7 +67,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ACTIVATIONS", "KERNEL_NAMES", "KERNEL_TITLES", "activation", "classic_kernel", "classic_kernels",
     "conv2d_im2col", "conv2d_naive", "filter_image", "same_padding",
-    "EXERCISES", "CheckResult", "check", "exercise", "expect_error",
+    "EXERCISES", "CheckResult", "check", "exercise", "reveal", "expect_error",
     "LAYER_KINDS", "ConvStep", "PoolStep", "ShapeRow", "conv_step", "explorer_kernel", "pool_step", "shape_table",
     "POOL_MODES", "MinPool1d", "MinPool2d", "MinPool3d", "pool2d_naive",
     "integer_grid", "load_photo", "to_grayscale",
@@ -77,7 +77,7 @@ __all__ = [
     "count_words", "fmt", "fmt_percent", "plural",
     "conv_output_size", "pool_output_size", "count_parameters", "receptive_field", "trace_shapes",
     "LayerRow", "ReceptiveField", "ShapeMismatchError", "ShapeTrace",
-    "SunDataset", "make_sun_dataset", "read_labels",
+    "DatasetExistsError", "SunDataset", "make_sun_dataset", "read_labels",
     "VGG_CFGS", "SoftArgmax2d", "make_vgg", "reorder_relu_pool", "sun_heatmap_net", "sun_regressor", "vgg_blocks",
     "LoadedVGG", "classify_image", "load_pretrained_vgg",
     "RECIPES", "sun_loaders", "sun_metrics", "train_sun",

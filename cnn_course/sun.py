@@ -10,13 +10,12 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image
 
 from ._validate import check_choice, check_int
-from .data import SunDataset, read_labels
+from .data import SunDataset, image_size, read_labels
 from .models import reorder_relu_pool, sun_heatmap_net, sun_regressor
 from .settings import get_device
-from .checkpoint import save_checkpoint
+from .checkpoint import check_checkpoint_path, save_checkpoint
 from .train import History, TensorLoader, fit, predict
 
 __all__ = ["RECIPES", "SunRecipe", "SunResult", "sun_metrics", "sun_loaders", "train_sun", "recipe_model"]
@@ -141,22 +140,22 @@ class SunResult:
 
 
 def _image_side(folder: Path) -> int:
-    """Сторона первой картинки набора (проверяет, что картинки квадратные)."""
+    """Сторона первой картинки набора по заголовку файла (проверяет, что картинки квадратные)."""
     name = next(iter(read_labels(folder)))
-    with Image.open(folder / name) as img:
-        w, h = img.size
+    w, h = image_size(folder / name, inside=folder)
     if w != h:
         raise ValueError(f"Ожидались квадратные картинки, {folder / name} имеет размер {w}×{h}")
     return w
 
 
 def sun_loaders(data_dir, size: int | None = None, *, batch_size: int = 32, normalize_targets: bool = True,
-                center_inputs: bool = True, seed: int = 0, progress: bool = False):
+                center_inputs: bool = True, seed: int = 0, progress: bool = False, limit: int | None = None):
     """Предзагруженные загрузчики train и test набора в формате лекции.
 
     Картинки декодируются один раз (и при ``size`` уменьшаются до size×size), цели при
     ``normalize_targets`` переводятся в [-1, 1]: (p − c) / c, c — половина стороны исходной
-    картинки; при ``center_inputs`` из входов вычитается 0.5.
+    картинки; при ``center_inputs`` из входов вычитается 0.5. ``limit`` — взять только первые
+    ``limit`` картинок обучающей части (тест берётся целиком).
 
     Returns:
         ``(train_loader, test_loader, side)``: два :class:`~cnn_course.train.TensorLoader`
@@ -166,7 +165,7 @@ def sun_loaders(data_dir, size: int | None = None, *, batch_size: int = 32, norm
     side = _image_side(data_dir / "train")
     c = side / 2 if normalize_targets else 0.0
     norm = dict(target_center=c, target_scale=c or 1.0, shift=0.5 if center_inputs else 0.0)
-    train = SunDataset(data_dir, train=True, preload=True, size=size, progress=progress)
+    train = SunDataset(data_dir, train=True, preload=True, size=size, progress=progress, limit=limit)
     test = SunDataset(data_dir, train=False, preload=True, size=size, progress=progress)
     return (TensorLoader(train.images, train.targets_tensor(), batch_size, shuffle=True, seed=seed, **norm),
             TensorLoader(test.images, test.targets_tensor(), 250, **norm), side)
@@ -191,6 +190,12 @@ def train_sun(data_dir, recipe: str = "fast", *, epochs: int | None = None, devi
     rec = RECIPES[recipe]
     epochs = rec.epochs if epochs is None else check_int(epochs, "epochs", minimum=1)
     dev = get_device(device)
+    if out is not None:
+        out = check_checkpoint_path(out, "out")  # до обучения: не терять обученную модель из-за пути
+    side = _image_side(Path(data_dir) / "train")
+    if rec.input_size is None and side != 256:
+        raise ValueError(f"recipe='lecture': модель лекции ждёт картинки 256×256 (Linear(4096, 128) после трёх "
+                         f"пулингов), а в наборе {side}×{side}. Возьмите recipe='fast' или набор 256×256.")
     start = time.perf_counter()
     train_loader, test_loader, side = sun_loaders(
         data_dir, rec.input_size, batch_size=rec.batch_size, normalize_targets=rec.normalize_targets,

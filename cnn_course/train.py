@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 from tqdm.auto import tqdm
 
-from ._validate import check_int
+from ._validate import check_int, check_real
 from .checkpoint import load_checkpoint, save_checkpoint
 from .formatting import fmt
 from .settings import get_device
@@ -55,13 +55,16 @@ class TensorLoader:
         if not isinstance(targets, torch.Tensor) or targets.ndim != 2 or len(targets) != len(images):
             got = tuple(targets.shape) if isinstance(targets, torch.Tensor) else type(targets).__name__
             raise ValueError(f"targets: ожидался тензор ({len(images)}, K) — по строке на картинку, получено {got}")
+        target_center = check_real(target_center, "target_center")
+        target_scale = check_real(target_scale, "target_scale")
         if target_scale == 0:
-            raise ValueError("target_scale не может быть 0")
+            raise ValueError("target_scale: не может быть 0 — на него делятся цели; для пикселей 256×256 возьмите 128")
+        shift = check_real(shift, "shift")
         self.images = images
         self.targets = ((targets.float() - target_center) / target_scale).contiguous()
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
         self.shuffle = shuffle
-        self.seed = check_int(seed, "seed")
+        self.seed = check_int(seed, "seed", minimum=0, maximum=2**31 - 1)
         self.shift = float(shift)
         self.channels_last = channels_last
         self.epoch = 0
@@ -94,6 +97,25 @@ def _check_finite(loss: torch.Tensor, epoch: int, step: int) -> None:
             "чтобы не учиться на мусоре. Что помогает: уменьшить скорость обучения (lr), "
             "нормировать цели (например, координаты в [-1, 1]) и входы, добавить BatchNorm."
         )
+
+
+def _first_step(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor):
+    """Первый батч эпохи: ошибку форм из глубин torch превращает в понятную русскую."""
+    try:
+        predict = model(x)
+    except RuntimeError as err:
+        raise ValueError(
+            f"Модель не приняла батч формы {tuple(x.shape)}: {str(err).splitlines()[0][:200]}. Проверьте число "
+            "каналов и размер картинок (cc.trace_shapes(model, x.shape) покажет, где не сходится)."
+        ) from None
+    try:
+        loss = loss_fn(predict, y)
+    except RuntimeError as err:
+        raise ValueError(
+            f"Функция потерь не приняла ответ модели {tuple(predict.shape)} и цели {tuple(y.shape)}: "
+            f"{str(err).splitlines()[0][:200]}. Число выходов модели должно совпадать с формой целей."
+        ) from None
+    return predict, loss
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -149,8 +171,11 @@ def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, *, scheduler=N
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
-        predict = model(x)
-        loss = loss_fn(predict, y)
+        if k == 0:
+            predict, loss = _first_step(model, loss_fn, x, y)
+        else:
+            predict = model(x)
+            loss = loss_fn(predict, y)
         _check_finite(loss, epoch, k + 1)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -385,3 +385,26 @@ def test_unsafe_checkpoint_is_refused_without_advice_to_disable_safety(tmp_path)
     (tmp_path / "junk.pt").write_bytes(b"\x00" * 100)
     with pytest.raises(ValueError, match="повреждён"):
         load_checkpoint(tmp_path / "junk.pt", _toy_model())
+
+
+def test_shape_mistakes_in_training_are_explained():
+    images, targets = _toy(8)
+    loader = TensorLoader(images, targets, 4)
+    wrong_channels = nn.Sequential(nn.Conv2d(1, 3, 8), nn.Flatten())
+    opt = torch.optim.SGD(wrong_channels.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="Модель не приняла батч формы \\(4, 3, 8, 8\\)"):
+        train_one_epoch(wrong_channels, loader, nn.MSELoss(), opt, progress=False)
+    two_outputs = nn.Sequential(nn.Conv2d(3, 2, 8), nn.Flatten())
+    with pytest.raises(ValueError, match="ответ модели \\(4, 2\\) и цели \\(4, 3\\)"):
+        train_one_epoch(two_outputs, loader, nn.L1Loss(), torch.optim.SGD(two_outputs.parameters(), lr=0.1),
+                        progress=False)
+
+
+@pytest.mark.parametrize("kwargs,error", [
+    ({"seed": 10**20}, ValueError), ({"target_scale": "2"}, TypeError), ({"shift": "a"}, TypeError),
+    ({"target_scale": float("nan")}, ValueError), ({"target_scale": 0}, ValueError), ({"seed": -1}, ValueError),
+])
+def test_tensor_loader_checks_its_arguments(kwargs, error):
+    images, targets = _toy(4)
+    with pytest.raises(error, match="[а-я]"):
+        TensorLoader(images, targets, 2, **kwargs)

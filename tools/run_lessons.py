@@ -5,8 +5,9 @@
 
 Уроки выполняются по порядку в одной рабочей папке (копии notebooks/): как у ученика, урок 5
 берёт набор данных, созданный уроком 4. Выполненные ноутбуки (с выводами и состоянием виджетов)
-пишутся в ``--out`` — из них собирается книга. Пиковая память — наибольший суммарный RSS процесса
-ядра и его дочерних процессов (опрос каждые 0,1 с) или пик самого ядра (VmHWM), что больше.
+пишутся в ``--out`` — из них собирается книга. Пиковая память — наибольшая суммарная PSS процесса
+ядра и его дочерних процессов (опрос каждые 0,2 с; общие после fork страницы не считаются дважды)
+или пик самого ядра (VmHWM), что больше.
 
 Код возврата: 0 — все уроки выполнены без ошибок; 1 — где-то ошибка (таблица всё равно печатается).
 Бюджеты времени и памяти проверяет тест tests/test_lessons_run.py.
@@ -43,19 +44,32 @@ class LessonRun:
     error: str | None
 
 
-def _rss_kb(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) процесса в КБ; (0, 0), если процесса уже нет."""
-    rss = hwm = 0
+def _hwm_kb(pid: int) -> int:
+    """Пиковый RSS процесса (VmHWM) в КБ; 0, если процесса уже нет."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("VmHWM:"):
-                    hwm = int(line.split()[1])
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
     except OSError:
         pass
-    return rss, hwm
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    """PSS процесса в КБ: общие страницы делятся между процессами, которые их делят.
+
+    Дочерние процессы, рождённые fork (генерация набора), разделяют страницы ядра; их RSS
+    посчитал бы эти страницы дважды, PSS — нет.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _children(pid: int) -> list[int]:
@@ -70,12 +84,13 @@ def _children(pid: int) -> list[int]:
 
 
 class MemoryWatcher(threading.Thread):
-    """Опрашивает RSS дерева процессов ядра и запоминает максимум (в МБ)."""
+    """Опрашивает память (PSS) дерева процессов ядра и запоминает максимум (в МБ)."""
 
-    def __init__(self, pid: int, interval: float = 0.1):
+    def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_kb = 0
+        self.cell_peak_kb = 0
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -86,12 +101,12 @@ class MemoryWatcher(threading.Thread):
                 if pid in seen:
                     continue
                 seen.add(pid)
-                rss, hwm = _rss_kb(pid)
-                total += rss
+                total += _pss_kb(pid)
                 if pid == self.pid:
-                    self.peak_kb = max(self.peak_kb, hwm)
+                    self.peak_kb = max(self.peak_kb, _hwm_kb(pid))
                 stack += _children(pid)
             self.peak_kb = max(self.peak_kb, total)
+            self.cell_peak_kb = max(self.cell_peak_kb, total)
             self.stopped.wait(self.interval)
 
     def stop(self) -> float:
@@ -121,10 +136,11 @@ def run_lesson(path: Path, workdir: Path, timeout: int, verbose: bool = True) ->
         try:
             for index, cell in enumerate(nb.cells):
                 cell_start = time.perf_counter()
+                watcher.cell_peak_kb = 0
                 client.execute_cell(cell, index)
                 took = time.perf_counter() - cell_start
-                if verbose and took >= 3:
-                    print(f"    ячейка {index}: {took:.1f} с", flush=True)
+                if verbose and (took >= 3 or watcher.cell_peak_kb > 1536 * 1024):
+                    print(f"    ячейка {index}: {took:.1f} с, пик {watcher.cell_peak_kb / 1024:.0f} МБ", flush=True)
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
             error = f"{type(err).__name__}: {str(err)[-1500:]}"
         finally:
