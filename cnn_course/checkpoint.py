@@ -12,7 +12,7 @@ import torch.nn as nn
 
 from ._validate import check_path, describe
 
-__all__ = ["save_checkpoint", "load_checkpoint"]
+__all__ = ["save_checkpoint", "load_checkpoint", "check_checkpoint_path"]
 
 
 def _plain(value, depth: int = 0) -> bool:
@@ -26,6 +26,24 @@ def _plain(value, depth: int = 0) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
     return False
+
+
+def check_checkpoint_path(path, name: str = "path") -> Path:
+    """Проверяет путь будущей контрольной точки до долгой работы (обучения): не папка, родитель не файл.
+
+    Raises:
+        TypeError: не путь.
+        ValueError: путь пуст, это папка или одна из папок на пути — файл.
+    """
+    path = check_path(path, name)
+    if path.is_dir():
+        raise ValueError(f"{name}: {path} — это папка; укажите имя файла, например {path / 'model.pt'}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{name}: {parent} — файл, а не папка; в нём нельзя создать {path.name}")
+            break
+    return path
 
 
 def save_checkpoint(path, model: nn.Module, **meta) -> Path:
@@ -46,13 +64,7 @@ def save_checkpoint(path, model: nn.Module, **meta) -> Path:
         if not _plain(value):
             raise TypeError(f"meta[{key!r}]: ожидалось простое значение (число, строка, список, словарь), "
                             f"получено {type(value).__name__}")
-    if path.is_dir():
-        raise ValueError(f"path: {path} — это папка; укажите имя файла, например {path / 'model.pt'}")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise ValueError(f"path: {parent} — файл, а не папка; в нём нельзя создать {path.name}")
-            break
+    check_checkpoint_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     tmp = path.with_name(path.name + ".tmp")
