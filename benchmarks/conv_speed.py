@@ -31,8 +31,9 @@ def best_time(fn, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--naive-size", type=int, default=32,
-                        help="сторона входа для циклов (на 128×128 они шли бы минутами)")
+    parser.add_argument(
+        "--naive-size", type=int, default=32, help="сторона входа для циклов (на 128×128 они шли бы минутами)"
+    )
     args = parser.parse_args()
 
     gen = torch.Generator().manual_seed(0)
@@ -43,12 +44,13 @@ def main() -> None:
 
     t_torch = best_time(lambda: F.conv2d(x, w, b, padding=1), args.repeats)
     t_im2col = best_time(lambda: conv2d_im2col(x, w, b, padding=1), args.repeats)
-    torch.testing.assert_close(conv2d_im2col(x, w, b, padding=1), F.conv2d(x, w, b, padding=1),
-                               rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(conv2d_im2col(x, w, b, padding=1), F.conv2d(x, w, b, padding=1), rtol=1e-4, atol=1e-4)
     print(f"\nВход {tuple(x.shape)}, 16 фильтров 3×3, padding=1:")
     print(f"  F.conv2d       {t_torch * 1e3:9.2f} мс")
-    print(f"  conv2d_im2col  {t_im2col * 1e3:9.2f} мс   im2col / F.conv2d = {t_im2col / t_torch:.2f}× "
-          f"(цель ≤ 3×: {'выполнена' if t_im2col / t_torch <= 3 else 'НЕ выполнена'})")
+    print(
+        f"  conv2d_im2col  {t_im2col * 1e3:9.2f} мс   im2col / F.conv2d = {t_im2col / t_torch:.2f}× "
+        f"(цель ≤ 3×: {'выполнена' if t_im2col / t_torch <= 3 else 'НЕ выполнена'})"
+    )
 
     s = args.naive_size
     xs = x[:1, :, :s, :s].contiguous()
@@ -58,8 +60,10 @@ def main() -> None:
     print(f"\nВход {tuple(xs.shape)} (для циклов поменьше):")
     print(f"  F.conv2d       {t_torch_s * 1e3:9.3f} мс")
     print(f"  conv2d_im2col  {t_im2col_s * 1e3:9.3f} мс   im2col / F.conv2d = {t_im2col_s / t_torch_s:.1f}×")
-    print(f"  conv2d_naive   {t_naive * 1e3:9.1f} мс   naive / F.conv2d = {t_naive / t_torch_s:,.0f}×, "
-          f"naive / im2col = {t_naive / t_im2col_s:,.0f}×".replace(",", " "))
+    print(
+        f"  conv2d_naive   {t_naive * 1e3:9.1f} мс   naive / F.conv2d = {t_naive / t_torch_s:,.0f}×, "
+        f"naive / im2col = {t_naive / t_im2col_s:,.0f}×".replace(",", " ")
+    )
 
 
 if __name__ == "__main__":

@@ -29,9 +29,8 @@ import torch.optim as optim
 import torch.utils.data as data
 import torchvision.transforms.v2 as tfs
 
-from cnn_course.data import SunDataset, make_sun_dataset
 from cnn_course.models import reorder_relu_pool, sun_regressor
-from cnn_course.sun import sun_metrics, train_sun
+from cnn_course.sun import SunDataset, make_sun_dataset, sun_metrics, train_sun
 from cnn_course.train import TensorLoader, evaluate, train_one_epoch
 
 LECTURE_MSE = 7.398188281059265  # результат лекции на её наборе
@@ -101,8 +100,10 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=30, help="батчей для замера скорости (30)")
     parser.add_argument("--full-lecture", action="store_true", help="обучить цикл лекции целиком (~40 мин)")
     args = parser.parse_args()
-    print(f"Машина: {platform.processor() or platform.machine()}, ядер: {os.cpu_count()}, "
-          f"потоков torch: {torch.get_num_threads()}, torch {torch.__version__}")
+    print(
+        f"Машина: {platform.processor() or platform.machine()}, ядер: {os.cpu_count()}, "
+        f"потоков torch: {torch.get_num_threads()}, torch {torch.__version__}"
+    )
     tmp = None
     root = args.data
     if root is None:
@@ -119,12 +120,16 @@ def main() -> None:
     if args.full_lecture:
         lecture_seconds, lecture_mse = lecture_full(root)
         lecture_note = "измерено здесь"
-    print(f"\n1) Цикл лекции: {lecture_ips:.1f} img/s → 5 эпох ≈ {lecture_seconds / 60:.1f} мин; "
-          f"MSE на тесте {lecture_mse:.3f} пикс² ({lecture_note})")
+    print(
+        f"\n1) Цикл лекции: {lecture_ips:.1f} img/s → 5 эпох ≈ {lecture_seconds / 60:.1f} мин; "
+        f"MSE на тесте {lecture_mse:.3f} пикс² ({lecture_note})"
+    )
 
     tk_ips = toolkit_speed(root, args.batches)
-    print(f"2) Архитектура лекции через инструменты курса: {tk_ips:.1f} img/s — "
-          f"в {tk_ips / lecture_ips:.2f} раза быстрее цикла лекции (цель ≥ 3)")
+    print(
+        f"2) Архитектура лекции через инструменты курса: {tk_ips:.1f} img/s — "
+        f"в {tk_ips / lecture_ips:.2f} раза быстрее цикла лекции (цель ≥ 3)"
+    )
 
     result = train_sun(root, "fast", progress=False)
     h = result.history
@@ -135,18 +140,24 @@ def main() -> None:
 
     t_mse = first_time(lambda m: m <= LECTURE_MSE)
     t_rmse = first_time(lambda m: math.sqrt(m) <= 1.5)
-    print(f"3) Быстрый рецепт: чтение и уменьшение картинок {result.preload_seconds:.1f} с, "
-          f"эпохи {', '.join(f'{s:.1f} с' for s in h.seconds)}")
+    print(
+        f"3) Быстрый рецепт: чтение и уменьшение картинок {result.preload_seconds:.1f} с, "
+        f"эпохи {', '.join(f'{s:.1f} с' for s in h.seconds)}"
+    )
     for e, (t, m) in enumerate(zip(elapsed, h["mse_px"]), 1):
         print(f"   после эпохи {e}: {t:6.1f} с обучения, MSE = {m:.3f} пикс², RMSE = {math.sqrt(m):.3f} пикс")
-    print(f"   MSE ≤ {LECTURE_MSE:.1f} пикс² за {t_mse:.1f} с обучения; RMSE ≤ 1.5 пикс за {t_rmse:.1f} с (цель ≤ 180 с)")
+    print(
+        f"   MSE ≤ {LECTURE_MSE:.1f} пикс² за {t_mse:.1f} с обучения; RMSE ≤ 1.5 пикс за {t_rmse:.1f} с (цель ≤ 180 с)"
+    )
     print("\nИтог (отношения из этого запуска):")
     print(f"   время лекции / время быстрого рецепта до MSE ≤ 7.4: {lecture_seconds / t_mse:.0f}× (цель ≥ 30×)")
     total = t_mse + result.preload_seconds
     print(f"   то же, считая чтение картинок быстрым рецептом: {lecture_seconds / total:.0f}×")
     print(f"   скорость архитектуры лекции через инструменты / цикл лекции: {tk_ips / lecture_ips:.2f}× (цель ≥ 3×)")
-    print(f"   итоговая ошибка быстрого рецепта: MSE = {result.test['mse_px']:.3f} пикс² "
-          f"(лекция: {lecture_mse:.3f}), RMSE = {result.test['rmse_px']:.3f} пикс")
+    print(
+        f"   итоговая ошибка быстрого рецепта: MSE = {result.test['mse_px']:.3f} пикс² "
+        f"(лекция: {lecture_mse:.3f}), RMSE = {result.test['rmse_px']:.3f} пикс"
+    )
     if tmp is not None:
         tmp.cleanup()
 

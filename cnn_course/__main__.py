@@ -19,8 +19,11 @@ __all__ = ["main"]
 # Переводы типичных сообщений argparse (Python 3.9–3.13)
 _TRANSLATIONS = (
     (r"the following arguments are required: (.*)", r"не хватает обязательных аргументов: \1"),
-    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", r"аргумент \1: недопустимое значение \2 "
-                                                                     r"(допустимо: \3)"),
+    (
+        r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)",
+        r"аргумент \1: недопустимое значение \2 "
+        r"(допустимо: \3)",
+    ),
     (r"argument (.*?): invalid int value: (.*)", r"аргумент \1: ожидалось целое число, получено \2"),
     (r"argument (.*?): invalid (.*?) value: (.*)", r"аргумент \1: недопустимое значение \3"),
     (r"argument (.*?): expected one argument", r"аргументу \1 нужно значение"),
@@ -89,23 +92,35 @@ def _nonempty(text: str) -> str:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from .data import MAX_DATASET_SIZE
-    from .sungen import MIN_IMAGE_SIZE
+    from .sun.dataset import MAX_DATASET_SIZE
+    from .sun.draw import MIN_IMAGE_SIZE
 
     parser = _Parser(prog="python -m cnn_course", description="Инструменты курса по свёрточным сетям.")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser, title="команды")
-    ds = sub.add_parser("sun-dataset", help="сгенерировать картинки с солнцем в формате лекции",
-                        description="Создаёт DIR/train и DIR/test с картинками и format.json.")
+    ds = sub.add_parser(
+        "sun-dataset",
+        help="сгенерировать картинки с солнцем в формате лекции",
+        description="Создаёт DIR/train и DIR/test с картинками и format.json.",
+    )
     ds.add_argument("--out", required=True, metavar="DIR", type=_nonempty, help="папка набора")
-    ds.add_argument("--n-train", type=_int_type(1, 1_000_000), default=10000, metavar="N",
-                    help="картинок в train (10000)")
+    ds.add_argument(
+        "--n-train", type=_int_type(1, 1_000_000), default=10000, metavar="N", help="картинок в train (10000)"
+    )
     ds.add_argument("--n-test", type=_int_type(1, 1_000_000), default=1000, metavar="N", help="картинок в test (1000)")
     ds.add_argument("--seed", type=_int_type(0, 2**63 - 1), default=0, metavar="S", help="зерно (0)")
-    ds.add_argument("--size", type=_int_type(MIN_IMAGE_SIZE, MAX_DATASET_SIZE, "число пикселей"), default=256,
-                    metavar="PX", help=f"сторона картинки ({MIN_IMAGE_SIZE}–{MAX_DATASET_SIZE}, по умолчанию 256)")
+    ds.add_argument(
+        "--size",
+        type=_int_type(MIN_IMAGE_SIZE, MAX_DATASET_SIZE, "число пикселей"),
+        default=256,
+        metavar="PX",
+        help=f"сторона картинки ({MIN_IMAGE_SIZE}–{MAX_DATASET_SIZE}, по умолчанию 256)",
+    )
     ds.add_argument("--overwrite", action="store_true", help="заменить существующий набор в DIR")
-    tr = sub.add_parser("train-sun", help="обучить регрессор солнца и вывести ошибку на тесте",
-                        description="Обучает модель на папке в формате лекции (train/, test/, format.json).")
+    tr = sub.add_parser(
+        "train-sun",
+        help="обучить регрессор солнца и вывести ошибку на тесте",
+        description="Обучает модель на папке в формате лекции (train/, test/, format.json).",
+    )
     tr.add_argument("--data", required=True, metavar="DIR", type=_nonempty, help="папка набора")
     tr.add_argument("--recipe", choices=["lecture", "fast"], default="fast", help="рецепт (fast)")
     tr.add_argument("--epochs", type=_int_type(1, 10_000), default=None, metavar="N", help="число эпох (по рецепту)")
@@ -127,8 +142,9 @@ def _probe_writable(folder: Path, what: str) -> None:
         os.close(fd)
         os.unlink(name)
     except OSError as err:
-        raise _UsageError(f"{what}: в папку {folder} нельзя писать ({err.strerror or err}). "
-                          "Укажите другую папку.") from None
+        raise _UsageError(
+            f"{what}: в папку {folder} нельзя писать ({err.strerror or err}). Укажите другую папку."
+        ) from None
 
 
 def _existing_ancestor(path: Path, what: str) -> Path:
@@ -147,8 +163,9 @@ def _check_weights_out(out: str, overwrite: bool) -> Path:
     if path.is_dir():
         raise _UsageError(f"--out: {path} — папка; укажите файл, например {path / 'sun.pt'}")
     if path.exists() and not overwrite:
-        raise _UsageError(f"--out: файл {path} уже есть — он не перезаписывается молча. Укажите другое имя "
-                          "или добавьте --overwrite.")
+        raise _UsageError(
+            f"--out: файл {path} уже есть — он не перезаписывается молча. Укажите другое имя или добавьте --overwrite."
+        )
     if path.exists() and not path.is_file():
         raise _UsageError(f"--out: {path} — не обычный файл")
     _probe_writable(_existing_ancestor(path, "--out"), "--out")
@@ -161,15 +178,18 @@ def _check_dataset_out(out: str, overwrite: bool) -> Path:
     if path.exists() and not path.is_dir():
         raise _UsageError(f"--out: {path} — файл, а не папка")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
-        raise _UsageError(f"--out: папка {path} не пуста — набор не перезаписывается молча. Укажите другую "
-                          "папку или добавьте --overwrite.")
+        raise _UsageError(
+            f"--out: папка {path} не пуста — набор не перезаписывается молча. Укажите другую "
+            "папку или добавьте --overwrite."
+        )
     _probe_writable(_existing_ancestor(path, "--out"), "--out")
     return path
 
 
 def _check_training_data(data_dir: str, recipe: str) -> int:
     """Проверяет набор до обучения: обе части, первая картинка, сторона под рецепт. Возвращает сторону."""
-    from .data import image_size, read_labels
+    from .images import image_size
+    from .sun.dataset import read_labels
 
     root = Path(data_dir)
     side = None
@@ -183,11 +203,14 @@ def _check_training_data(data_dir: str, recipe: str) -> int:
         if side is None:
             side = w
     if side < 16:
-        raise _UsageError(f"--data: картинки {side}×{side} слишком малы для обучения (нужно хотя бы 16×16; "
-                          "набор лекции — 256×256)")
+        raise _UsageError(
+            f"--data: картинки {side}×{side} слишком малы для обучения (нужно хотя бы 16×16; набор лекции — 256×256)"
+        )
     if recipe == "lecture" and side != 256:
-        raise _UsageError(f"--recipe lecture: сеть лекции рассчитана на картинки 256×256 (Linear(4096, 128) после "
-                          f"трёх пулингов), а в наборе {side}×{side}. Возьмите --recipe fast или набор 256×256.")
+        raise _UsageError(
+            f"--recipe lecture: сеть лекции рассчитана на картинки 256×256 (Linear(4096, 128) после "
+            f"трёх пулингов), а в наборе {side}×{side}. Возьмите --recipe fast или набор 256×256."
+        )
     return side
 
 
@@ -202,22 +225,24 @@ def _check_device(device: str) -> None:
 
 def _run(args) -> int:
     if args.command == "sun-dataset":
-        from .data import make_sun_dataset
+        from .sun.dataset import make_sun_dataset
 
         _check_dataset_out(args.out, args.overwrite)
-        root = make_sun_dataset(args.out, args.n_train, args.n_test, size=args.size, seed=args.seed,
-                                overwrite=args.overwrite)
+        root = make_sun_dataset(
+            args.out, args.n_train, args.n_test, size=args.size, seed=args.seed, overwrite=args.overwrite
+        )
         print(f"Готово: {root}/train ({args.n_train} картинок), {root}/test ({args.n_test}), метки в format.json")
         return 0
-    from .sun import train_sun
+    from .sun.recipes import train_sun
 
     _check_device(args.device)
     out = _check_weights_out(args.out, args.overwrite) if args.out is not None else None
     _check_training_data(args.data, args.recipe)
-    result = train_sun(args.data, args.recipe, epochs=args.epochs, device=args.device, seed=args.seed,
-                       out=out)
-    print(f"Рецепт {args.recipe}: обучение {result.train_seconds:.1f} с "
-          f"(+ чтение картинок {result.preload_seconds:.1f} с) на {result.device}")
+    result = train_sun(args.data, args.recipe, epochs=args.epochs, device=args.device, seed=args.seed, out=out)
+    print(
+        f"Рецепт {args.recipe}: обучение {result.train_seconds:.1f} с "
+        f"(+ чтение картинок {result.preload_seconds:.1f} с) на {result.device}"
+    )
     print(f"Тест: MSE = {result.test['mse_px']:.3f} пикс², RMSE = {result.test['rmse_px']:.3f} пикс")
     if out is not None:
         print(f"Веса сохранены: {out}")
@@ -239,19 +264,24 @@ def main(argv=None) -> int:
         return 130
     except SystemExit:
         raise
-    except BaseException as err:  # noqa: BLE001 — ниже разбираем: ошибки пользователя без трассировки
+    except BaseException as err:
         from .train import TrainingDiverged
 
         if isinstance(err, TrainingDiverged):
             print(f"Обучение разошлось: {err}. Уменьшите скорость обучения или проверьте данные.", file=sys.stderr)
             return 1
         if isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError":
-            print("Ошибка: не хватает памяти. Уменьшите --size, число картинок или возьмите --device cpu.",
-                  file=sys.stderr)
+            print(
+                "Ошибка: не хватает памяти. Уменьшите --size, число картинок или возьмите --device cpu.",
+                file=sys.stderr,
+            )
             return 2
         if isinstance(err, (ValueError, TypeError, OSError)):
-            message = str(err) if isinstance(err, (ValueError, TypeError)) or not err.strerror else (
-                f"{err.strerror}: {err.filename}" if err.filename else err.strerror)
+            message = (
+                str(err)
+                if isinstance(err, (ValueError, TypeError)) or not err.strerror
+                else (f"{err.strerror}: {err.filename}" if err.filename else err.strerror)
+            )
             print(f"Ошибка: {message}", file=sys.stderr)
             return 2
         raise

@@ -13,8 +13,20 @@ import os
 
 import torch
 
-__all__ = ["as_tuple", "check_tensor", "check_choice", "check_int", "check_real", "check_bool", "check_path",
-           "check_image_size", "describe", "MAX_IMAGE_SIDE", "MAX_IMAGE_PIXELS", "MAX_ASPECT"]
+__all__ = [
+    "as_tuple",
+    "check_tensor",
+    "check_choice",
+    "check_int",
+    "check_real",
+    "check_bool",
+    "check_path",
+    "check_image_size",
+    "describe",
+    "MAX_IMAGE_SIDE",
+    "MAX_IMAGE_PIXELS",
+    "MAX_ASPECT",
+]
 
 # Пределы для картинок, которые пакет декодирует: проверяются по заголовку файла ДО декодирования.
 MAX_IMAGE_SIDE = 20000
@@ -28,7 +40,7 @@ def describe(value, limit: int = 80) -> str:
         return f"тензор формы {tuple(value.shape)} ({value.dtype})"
     try:
         text = repr(value)
-    except Exception:  # noqa: BLE001 — repr чужого объекта может сломаться
+    except Exception:
         text = f"<{type(value).__name__}>"
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -60,8 +72,9 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
     return value
 
 
-def check_real(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
-               strict_minimum: bool = False) -> float:
+def check_real(
+    value, name: str, *, minimum: float | None = None, maximum: float | None = None, strict_minimum: bool = False
+) -> float:
     """Проверяет, что ``value`` — конечное вещественное число в границах, и возвращает float.
 
     ``strict_minimum=True`` — число должно быть строго больше ``minimum``.
@@ -122,8 +135,15 @@ def check_path(value, name: str):
     return Path(text)
 
 
-def check_image_size(width: int, height: int, what: str, *, max_side: int = MAX_IMAGE_SIDE,
-                     max_pixels: int = MAX_IMAGE_PIXELS, max_aspect: float = MAX_ASPECT) -> None:
+def check_image_size(
+    width: int,
+    height: int,
+    what: str,
+    *,
+    max_side: int = MAX_IMAGE_SIDE,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+    max_aspect: float = MAX_ASPECT,
+) -> None:
     """Проверяет размер картинки по заголовку — до декодирования и до любого ``Resize``.
 
     Raises:
@@ -156,14 +176,14 @@ def as_tuple(value, n: int, name: str, *, minimum: int = 0, maximum: int | None 
     """
     if isinstance(value, (list, tuple)):
         if len(value) != n:
-            raise ValueError(
-                f"{name}: ожидалось одно число или {n} числа, получено {len(value)}: {describe(value)}"
-            )
+            raise ValueError(f"{name}: ожидалось одно число или {n} числа, получено {len(value)}: {describe(value)}")
         return tuple(check_int(v, name, minimum=minimum, maximum=maximum) for v in value)
     return (check_int(value, name, minimum=minimum, maximum=maximum),) * n
 
 
-def check_tensor(x, name: str, ndim: int, layout: str, *, floating: bool = True, nonempty: bool = False) -> torch.Tensor:
+def check_tensor(
+    x, name: str, ndim: int, layout: str, *, floating: bool = True, nonempty: bool = False
+) -> torch.Tensor:
     """Проверяет, что ``x`` — тензор с ``ndim`` измерениями (``layout`` — их смысл, например "(N, C, H, W)").
 
     Args:

@@ -62,8 +62,10 @@ def save_checkpoint(path, model: nn.Module, **meta) -> Path:
     path = check_path(path, "path")
     for key, value in meta.items():
         if not _plain(value):
-            raise TypeError(f"meta[{key!r}]: ожидалось простое значение (число, строка, список, словарь), "
-                            f"получено {type(value).__name__}")
+            raise TypeError(
+                f"meta[{key!r}]: ожидалось простое значение (число, строка, список, словарь), "
+                f"получено {type(value).__name__}"
+            )
     check_checkpoint_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
@@ -100,17 +102,19 @@ def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
     except pickle.UnpicklingError as err:
         reason = str(err).rpartition("WeightsUnpickler error:")[2]
         if "Unsupported global" not in reason and "GLOBAL" not in reason:  # не объект Python, а испорченные байты
-            raise ValueError(f"{path}: не удалось прочитать контрольную точку — файл повреждён или это не "
-                             "файл torch.save") from None
+            raise ValueError(
+                f"{path}: не удалось прочитать контрольную точку — файл повреждён или это не файл torch.save"
+            ) from None
         raise ValueError(
             f"{path}: файл содержит не только тензоры и простые значения (объекты Python, код) — "
             "безопасная загрузка его отвергла. Не открывайте такие файлы из непроверенных источников; "
             "сохраняйте веса через state_dict() или cc.save_checkpoint."
         ) from None
-    except Exception as err:  # noqa: BLE001 — повреждённый файл роняет torch.load чем угодно (struct.error, …)
+    except Exception as err:
         first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
-        raise ValueError(f"{path}: не удалось прочитать контрольную точку — файл повреждён или это не "
-                         f"файл torch.save ({first})") from None
+        raise ValueError(
+            f"{path}: не удалось прочитать контрольную точку — файл повреждён или это не файл torch.save ({first})"
+        ) from None
     if isinstance(obj, dict) and "state_dict" in obj:
         state, meta = obj["state_dict"], obj.get("meta", {})
         if not isinstance(meta, dict):
@@ -119,14 +123,18 @@ def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
         state, meta = obj, {}
     else:
         raise ValueError(f"{path}: ожидался словарь весов (state_dict), получено {type(obj).__name__}")
-    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
-                                              for k, v in state.items()):
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
         raise ValueError(f"{path}: ожидался словарь «имя → тензор» (state_dict), а в файле другое")
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
-    shapes = [f"{k}: в файле {tuple(state[k].shape)}, в модели {tuple(own[k].shape)}"
-              for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
+    shapes = [
+        f"{k}: в файле {tuple(state[k].shape)}, в модели {tuple(own[k].shape)}"
+        for k in own
+        if k in state and tuple(state[k].shape) != tuple(own[k].shape)
+    ]
     if missing or unexpected or shapes:
         parts = []
         if missing:
@@ -135,7 +143,10 @@ def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
             parts.append(f"лишние в файле: {unexpected[:5]}{' …' if len(unexpected) > 5 else ''}")
         if shapes:
             parts.append("другие формы: " + "; ".join(shapes[:5]))
-        raise ValueError(f"{path.name}: веса не подходят к модели {type(model).__name__} — " + ", ".join(parts)
-                         + ". Создайте ту же архитектуру, что и при сохранении.")
+        raise ValueError(
+            f"{path.name}: веса не подходят к модели {type(model).__name__} — "
+            + ", ".join(parts)
+            + ". Создайте ту же архитектуру, что и при сохранении."
+        )
     model.load_state_dict(state)
     return dict(meta)

@@ -71,8 +71,7 @@ def _prepare(x, weight, bias, stride, padding, dilation):
         bias = check_tensor(bias, "bias", 1, "(F,)")
         if bias.shape[0] != n_filters:
             raise ValueError(
-                f"bias: ожидалась форма ({n_filters},) — по одному смещению на фильтр, "
-                f"получена {tuple(bias.shape)}"
+                f"bias: ожидалась форма ({n_filters},) — по одному смещению на фильтр, получена {tuple(bias.shape)}"
             )
         if bias.dtype != x.dtype:  # как F.conv2d: смешанные типы не смешиваем молча
             raise TypeError(
@@ -138,9 +137,7 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torch
             совпадают, ядро больше дополненного входа, ``padding='same'`` при stride > 1
             (PyTorch это сочетание не поддерживает).
     """
-    x_pad, bias, (sh, sw), (dh, dw), (kh, kw), (out_h, out_w) = _prepare(
-        x, weight, bias, stride, padding, dilation
-    )
+    x_pad, bias, (sh, sw), (dh, dw), (kh, kw), (out_h, out_w) = _prepare(x, weight, bias, stride, padding, dilation)
     n_batch, n_filters = x_pad.shape[0], weight.shape[0]
     out = x_pad.new_zeros((n_batch, n_filters, out_h, out_w))  # (N, F, H', W')
     for n in range(n_batch):
@@ -148,8 +145,9 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torch
             for i in range(out_h):
                 for j in range(out_w):
                     # окно (C, KH, KW): строки i·s, i·s + d, ..., столбцы так же
-                    window = x_pad[n, :, i * sh : i * sh + dh * (kh - 1) + 1 : dh,
-                                   j * sw : j * sw + dw * (kw - 1) + 1 : dw]
+                    window = x_pad[
+                        n, :, i * sh : i * sh + dh * (kh - 1) + 1 : dh, j * sw : j * sw + dw * (kw - 1) + 1 : dw
+                    ]
                     z = (weight[f] * window).sum()
                     if bias is not None:
                         z = z + bias[f]
@@ -173,9 +171,7 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torc
     Returns:
         Карты признаков (N, F, H', W').
     """
-    x_pad, bias, (sh, sw), (dh, dw), (kh, kw), (out_h, out_w) = _prepare(
-        x, weight, bias, stride, padding, dilation
-    )
+    x_pad, bias, (sh, sw), (dh, dw), (kh, kw), (out_h, out_w) = _prepare(x, weight, bias, stride, padding, dilation)
     x_pad = x_pad.contiguous()
     n_batch, channels = x_pad.shape[:2]
     s_n, s_c, s_h, s_w = x_pad.stride()

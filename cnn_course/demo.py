@@ -21,19 +21,25 @@ def _show(title: str, message: str) -> None:
     except ImportError:  # pragma: no cover — вне Jupyter
         get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
-        display(HTML(
-            '<div class="cc-expected-error" style="border-left:4px solid #c77c02;background:#fff8e6;'
-            'padding:6px 10px;margin:4px 0;white-space:pre-wrap;overflow-wrap:break-word;word-break:normal;'
-            'font-family:var(--jp-code-font-family, monospace);font-size:0.9em">'
-            f"<b>{html.escape(title)}</b>\n{html.escape(message)}</div>"
-        ))
+        display(
+            HTML(
+                '<div class="cc-expected-error" style="border-left:4px solid #c77c02;background:#fff8e6;'
+                "padding:6px 10px;margin:4px 0;white-space:pre-wrap;overflow-wrap:break-word;word-break:normal;"
+                'font-family:var(--jp-code-font-family, monospace);font-size:0.9em">'
+                f"<b>{html.escape(title)}</b>\n{html.escape(message)}</div>"
+            )
+        )
     else:
         print(f"{title}\n{message}")
 
 
 @contextlib.contextmanager
-def expect_error(error: type[BaseException] | tuple[type[BaseException], ...], match: str | None = None, *,
-                 title: str = "Ошибка, как и ожидалось"):
+def expect_error(
+    error: type[BaseException] | tuple[type[BaseException], ...],
+    match: str | None = None,
+    *,
+    title: str = "Ошибка, как и ожидалось",
+):
     """Контекст для демонстрации ошибки: показывает её сообщение и проверяет, что она была.
 
     Пример::

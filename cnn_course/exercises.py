@@ -26,10 +26,13 @@ from .lessons import LESSONS
 
 __all__ = ["Exercise", "CheckResult", "EXERCISES", "check", "exercise", "reveal"]
 
-RIGHT, WRONG = "\u2714", "\u2718"   # ✔ и ✘: эти знаки есть в шрифтах DejaVu (в отличие от эмодзи)
+RIGHT, WRONG = "\u2714", "\u2718"  # ✔ и ✘: эти знаки есть в шрифтах DejaVu (в отличие от эмодзи)
 _STYLE = {  # статус → (фон, рамка)
-    "right": ("#e6f4ea", "#34a853"), "wrong": ("#fdecea", "#d93025"),
-    "pending": ("#f1f3f4", "#9aa0a6"), "invalid": ("#fef7e0", "#f9ab00"), "answer": ("#e8f0fe", "#1a73e8"),
+    "right": ("#e6f4ea", "#34a853"),
+    "wrong": ("#fdecea", "#d93025"),
+    "pending": ("#f1f3f4", "#9aa0a6"),
+    "invalid": ("#fef7e0", "#f9ab00"),
+    "answer": ("#e8f0fe", "#1a73e8"),
 }
 _MAX_SHOWN = 60  # столько символов чужого ответа показываем в сообщении
 
@@ -123,8 +126,10 @@ class CheckResult:
     def _repr_html_(self) -> str:
         back, border = _STYLE.get(self.status, _STYLE["invalid"])
         body = "<br>".join(_inline_html(line) for line in (self._mark() + self.message).split("\n"))
-        return (f'<div class="cnn-course-check cnn-course-check-{self.status}" style="background:{back};'
-                f'border-left:4px solid {border};padding:6px 10px;border-radius:4px">{body}</div>')
+        return (
+            f'<div class="cnn-course-check cnn-course-check-{self.status}" style="background:{back};'
+            f'border-left:4px solid {border};padding:6px 10px;border-radius:4px">{body}</div>'
+        )
 
 
 _ALL = tuple(Exercise(**item) for item in BANK)
@@ -174,8 +179,11 @@ def reveal(key: str) -> CheckResult:
 def _show(value) -> str:
     """Ответ по-русски: 1\u202f180\u202f160, 0,1875, (4, −3, 0,5)."""
     if isinstance(value, tuple):
-        return "(" + "; ".join(_show(v) for v in value) + ")" if any(
-            isinstance(v, float) for v in value) else "(" + ", ".join(_show(v) for v in value) + ")"
+        return (
+            "(" + "; ".join(_show(v) for v in value) + ")"
+            if any(isinstance(v, float) for v in value)
+            else "(" + ", ".join(_show(v) for v in value) + ")"
+        )
     if isinstance(value, numbers.Integral):
         return fmt(value)
     return ("\u2212" if value < 0 else "") + f"{abs(value):.10g}".replace(".", ",")
@@ -185,7 +193,7 @@ def _short(value) -> str:
     """Короткое представление чужого ответа (длинные обрезаются)."""
     try:
         text = repr(value)
-    except Exception:  # noqa: BLE001 — ответ ученика может быть чем угодно
+    except Exception:
         text = f"<{type(value).__name__}>"
     return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
 
@@ -236,8 +244,7 @@ def _normalize(value, expected):
                 raise _Bad(f"Ожидался {want}, {err}.") from None
             raise _Bad(f"Ожидался {want}, а получено одно число. Впишите, например, (1, 2).")
         if len(value) != len(expected):
-            raise _Bad(f"Ожидался {want}, а в ответе "
-                       f"{count_words(len(value), 'число', 'числа', 'чисел')}.")
+            raise _Bad(f"Ожидался {want}, а в ответе {count_words(len(value), 'число', 'числа', 'чисел')}.")
         items = []
         for v in value:
             try:
@@ -246,8 +253,10 @@ def _normalize(value, expected):
                 raise _Bad(f"Ожидался {want}, но в кортеже {err}.") from None
         return tuple(items)
     if isinstance(value, (tuple, list)):
-        raise _Bad(f"Ожидалось одно число, а получен {'кортеж' if isinstance(value, tuple) else 'список'} "
-                   f"из {count_words(len(value), 'элемента', 'элементов', 'элементов')}.")
+        raise _Bad(
+            f"Ожидалось одно число, а получен {'кортеж' if isinstance(value, tuple) else 'список'} "
+            f"из {count_words(len(value), 'элемента', 'элементов', 'элементов')}."
+        )
     try:
         return _number(value)
     except _Bad as err:
@@ -257,8 +266,12 @@ def _normalize(value, expected):
 def _same(a, b, tol: float) -> bool:
     """Равны ли ответы: целые — точно, дробные — с относительной точностью ``tol``."""
     if isinstance(a, tuple) or isinstance(b, tuple):
-        return (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)
-                and all(_same(x, y, tol) for x, y in zip(a, b)))
+        return (
+            isinstance(a, tuple)
+            and isinstance(b, tuple)
+            and len(a) == len(b)
+            and all(_same(x, y, tol) for x, y in zip(a, b))
+        )
     if isinstance(a, int) and isinstance(b, int):
         return a == b
     try:
@@ -284,13 +297,16 @@ def _check_code(ex: Exercise, fn) -> CheckResult:
         try:
             got = fn(x.clone(), w.clone(), b)
             if got is None:
-                return CheckResult(False, f"{ex.title}: функция пока ничего не возвращает — допишите её тело "
-                                          f"вместо `...` и запустите ячейку ещё раз.\n{ex.question}", "pending")
+                return CheckResult(
+                    False,
+                    f"{ex.title}: функция пока ничего не возвращает — допишите её тело "
+                    f"вместо `...` и запустите ячейку ещё раз.\n{ex.question}",
+                    "pending",
+                )
             got = torch.as_tensor(got, dtype=torch.float32)
-        except Exception as err:  # noqa: BLE001 — код ученика может упасть как угодно
+        except Exception as err:
             text = str(err) if len(str(err)) <= _MAX_SHOWN else str(err)[:_MAX_SHOWN] + "…"
-            return CheckResult(False, f"Функция упала с ошибкой {type(err).__name__}: {text}\n"
-                                      f"Подсказка: {LOOP_HINT}")
+            return CheckResult(False, f"Функция упала с ошибкой {type(err).__name__}: {text}\nПодсказка: {LOOP_HINT}")
         want = ex.answer(x, w, b)
         if got.shape == want.shape and torch.allclose(got, want, atol=1e-4):
             continue
@@ -299,8 +315,11 @@ def _check_code(ex: Exercise, fn) -> CheckResult:
             if got.shape == bad.shape and torch.allclose(got, bad, atol=1e-4):
                 return CheckResult(False, f"Неверно. {why}")
         if got.shape != want.shape:
-            return CheckResult(False, f"Неверно: для x формы {tuple(x.shape)} и ядра {tuple(w.shape)} выход "
-                                      f"должен иметь форму {tuple(want.shape)}, а получено {tuple(got.shape)}.")
+            return CheckResult(
+                False,
+                f"Неверно: для x формы {tuple(x.shape)} и ядра {tuple(w.shape)} выход "
+                f"должен иметь форму {tuple(want.shape)}, а получено {tuple(got.shape)}.",
+            )
         return CheckResult(False, f"Неверно. Подсказка: {ex.hint}")
     return CheckResult(True, f"Верно! {ex.explanation}")
 
@@ -322,8 +341,11 @@ def check(key: str, answer) -> CheckResult:
     except (KeyError, TypeError) as err:
         return CheckResult(False, err.args[0] if isinstance(err, KeyError) else str(err), "invalid")
     if answer is None or answer is Ellipsis:
-        return CheckResult(False, f"{ex.title}: ответа пока нет — впишите его вместо `...` и запустите "
-                                  f"ячейку ещё раз.\n{ex.question}", "pending")
+        return CheckResult(
+            False,
+            f"{ex.title}: ответа пока нет — впишите его вместо `...` и запустите ячейку ещё раз.\n{ex.question}",
+            "pending",
+        )
     _TRIED.add(ex.key)
     if ex.is_code:
         result = _check_code(ex, answer)
@@ -335,14 +357,20 @@ def check(key: str, answer) -> CheckResult:
             value, invalid = None, CheckResult(False, str(err), "invalid")
         if value is not None and _same(value, expected, ex.tol):
             return CheckResult(True, f"Верно! {ex.explanation}")
-        result = next((CheckResult(False, f"Неверно. {why}") for wrong, why in ex.mistakes
-                       if _matches(answer, value, _normalize(wrong, wrong), ex.tol)), None)
+        result = next(
+            (
+                CheckResult(False, f"Неверно. {why}")
+                for wrong, why in ex.mistakes
+                if _matches(answer, value, _normalize(wrong, wrong), ex.tol)
+            ),
+            None,
+        )
         if result is None and value is None:
             return invalid
         if result is None:
             result = CheckResult(False, f"Неверно. Подсказка: {ex.hint}")
     if result.status == "wrong":
-        result = CheckResult(False, f"{result.message}\nЗастряли? Ответ покажет `{_reveal_call()}(\"{ex.number}\")`.")
+        result = CheckResult(False, f'{result.message}\nЗастряли? Ответ покажет `{_reveal_call()}("{ex.number}")`.')
     return result
 
 

@@ -13,8 +13,16 @@ from .shapes import conv_output_size, effective_kernel, pool_output_size
 
 MAX_EXPLORER_KERNEL = 15  # больше ядра на рисунке не разобрать
 
-__all__ = ["ConvStep", "conv_step", "explorer_kernel", "PoolStep", "pool_step", "ShapeRow", "shape_table",
-           "LAYER_KINDS"]
+__all__ = [
+    "ConvStep",
+    "conv_step",
+    "explorer_kernel",
+    "PoolStep",
+    "pool_step",
+    "ShapeRow",
+    "shape_table",
+    "LAYER_KINDS",
+]
 
 
 def explorer_kernel(size: int) -> torch.Tensor:
@@ -113,16 +121,27 @@ def conv_step(image, kernel, bias=0.0, stride=1, padding=0, dilation=1, row=0, c
         try:
             top = left = check_int(padding, "padding", minimum=0)
         except TypeError:
-            raise TypeError(f"padding: ожидалось целое число ≥ 0, 'same' или 'valid', получено {describe(padding)}") from None
+            raise TypeError(
+                f"padding: ожидалось целое число ≥ 0, 'same' или 'valid', получено {describe(padding)}"
+            ) from None
     # быстрая свёртка (то же, что conv2d_naive, — проверено тестами) — ползунки не ждут циклов
-    out = conv2d_im2col(image[None, None], kernel[None, None], torch.tensor([bias], dtype=torch.float64),
-                        stride=stride, padding=padding, dilation=dilation)[0, 0]  # (H', W')
+    out = conv2d_im2col(
+        image[None, None],
+        kernel[None, None],
+        torch.tensor([bias], dtype=torch.float64),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )[0, 0]  # (H', W')
     h_img, w_img = image.shape
     kh, kw = kernel.shape
     eh, ew = effective_kernel(kh, dilation), effective_kernel(kw, dilation)
-    padded = torch.zeros(max(h_img + 2 * top, (out.shape[0] - 1) * stride + eh),
-                         max(w_img + 2 * left, (out.shape[1] - 1) * stride + ew), dtype=torch.float64)
-    padded[top:top + h_img, left:left + w_img] = image
+    padded = torch.zeros(
+        max(h_img + 2 * top, (out.shape[0] - 1) * stride + eh),
+        max(w_img + 2 * left, (out.shape[1] - 1) * stride + ew),
+        dtype=torch.float64,
+    )
+    padded[top : top + h_img, left : left + w_img] = image
     row = min(max(row, 0), out.shape[0] - 1)
     col = min(max(col, 0), out.shape[1] - 1)
     window, terms = [], []
@@ -131,8 +150,9 @@ def conv_step(image, kernel, bias=0.0, stride=1, padding=0, dilation=1, row=0, c
             r, c = row * stride + u * dilation, col * stride + v * dilation
             window.append((r, c))
             terms.append((float(kernel[u, v]), float(padded[r, c])))
-    return ConvStep(padded, kernel, float(bias), out, row, col, tuple(window), tuple(terms),
-                    float(out[row, col]), (top, left))
+    return ConvStep(
+        padded, kernel, float(bias), out, row, col, tuple(window), tuple(terms), float(out[row, col]), (top, left)
+    )
 
 
 @dataclass(frozen=True)
@@ -225,8 +245,9 @@ def shape_table(size: int, channels: int, layers) -> list[ShapeRow]:
     rows = [ShapeRow("вход", (1, channels, size, size))]
     for i, layer in enumerate(layers, start=1):
         if not isinstance(layer, dict):
-            raise TypeError(f"layers[{i - 1}]: ожидался словарь {{'kind': ..., 'kernel_size': ...}}, "
-                            f"получено {describe(layer)}")
+            raise TypeError(
+                f"layers[{i - 1}]: ожидался словарь {{'kind': ..., 'kernel_size': ...}}, получено {describe(layer)}"
+            )
         kind = layer.get("kind")
         check_choice(kind, f"layers[{i - 1}]['kind']", LAYER_KINDS)
         if kind == "нет":

@@ -25,7 +25,7 @@ def _group(digits: str) -> str:
     if len(digits) < 5:
         return digits
     head = len(digits) % 3 or 3
-    parts = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
     return THIN_NBSP.join(parts)
 
 

@@ -52,33 +52,44 @@ def _budget(smoke: int, default: int, lecture: int) -> MappingProxyType:
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
-        1, "01_convolution.ipynb", "Свёртка своими руками",
+        1,
+        "01_convolution.ipynb",
+        "Свёртка своими руками",
         "фильтр (веса и смещение) скользит по входу; формула $z = \\sum \\omega x + \\omega_0$ с числами; "
         "функция активации; карта признаков; классические ядра на фотографии; многоканальный вход; шаг, "
         "дополнение нулями, дилатация; обозреватель свёртки и редактор ядра; эквивариантность к сдвигу; "
         "обучение ядра градиентным спуском",
-        widgets=("conv_explorer", "kernel_editor"), exercise_prefix="conv",
+        widgets=("conv_explorer", "kernel_editor"),
+        exercise_prefix="conv",
         budget_s=_budget(15, 20, 20),
     ),
     Lesson(
-        2, "02_pooling.ipynb", "Пулинг",
+        2,
+        "02_pooling.ipynb",
+        "Пулинг",
         "зачем уменьшать карты признаков; max-, min- и усредняющий пулинг вручную и в PyTorch; "
         "`nn.MaxPool2d` (шаг по умолчанию равен окну), нечётные размеры и `ceil_mode`; измеренная "
         "локальная инвариантность к сдвигу; пулинг для 1-D и 3-D, адаптивный пулинг; обозреватель пулинга",
-        widgets=("pool_explorer",), exercise_prefix="pool",
+        widgets=("pool_explorer",),
+        exercise_prefix="pool",
         budget_s=_budget(15, 15, 15),
     ),
     Lesson(
-        3, "03_conv_layers_and_shapes.ipynb", "Свёрточные слои и размеры тензоров",
+        3,
+        "03_conv_layers_and_shapes.ipynb",
+        "Свёрточные слои и размеры тензоров",
         "формат `(batch, channels, H, W)`; `Conv1d`, `Conv2d`, `Conv3d` и `MaxPool1d/2d/3d`; форма весов и "
         "число параметров; формула размера выхода с дилатацией; `padding='same'`; `bias=False` перед "
         "BatchNorm; откуда 4096 в модели из лекции и как исправить ошибку размеров; рецептивное поле; "
         "калькулятор форм",
-        widgets=("shape_calculator",), exercise_prefix="shapes",
+        widgets=("shape_calculator",),
+        exercise_prefix="shapes",
         budget_s=_budget(15, 15, 15),
     ),
     Lesson(
-        4, "04_sun_regression.ipynb", "Находим солнце: свёрточная сеть для регрессии",
+        4,
+        "04_sun_regression.ipynb",
+        "Находим солнце: свёрточная сеть для регрессии",
         "генерация набора картинок с солнцем в формате лекции; `SunDataset`, `transforms.v2`, "
         "`DataLoader`; модель лекции и проверка форм; цикл обучения лекции и `fit`; сохранение весов "
         "(`state_dict`, `.pt`, `weights_only=True`); MSE и RMSE в пикселях, ошибки на картинках; карты "
@@ -88,7 +99,9 @@ LESSONS: tuple[Lesson, ...] = (
         budget_s=_budget(60, 240, 6000),
     ),
     Lesson(
-        5, "05_vgg.ipynb", "VGG-16 и VGG-19",
+        5,
+        "05_vgg.ipynb",
+        "VGG-16 и VGG-19",
         "история и идея VGG (только свёртки 3×3: поле 5×5 и 7×7 меньшими весами); архитектура из "
         "конфигурации, `trace_shapes` до 1000 логитов, где сосредоточены 138 млн параметров, память "
         "прохода; `torchvision.models.vgg16/vgg19` и API `weights=` (`pretrained=True` устарел); "
@@ -96,7 +109,8 @@ LESSONS: tuple[Lesson, ...] = (
         "(виджет загрузки) — без сети с честным предупреждением о случайных весах; карты признаков и "
         "фильтры первого слоя; маленькая VGG, обученная на солнце, против быстрой сети урока 4; перенос "
         "обучения (заморозка `features`, новая голова)",
-        widgets=("image_classifier",), exercise_prefix="vgg",
+        widgets=("image_classifier",),
+        exercise_prefix="vgg",
         budget_s=_budget(60, 150, 720),
     ),
 )
@@ -112,8 +126,9 @@ def get_lesson(key) -> Lesson:
     if isinstance(key, bool) or not isinstance(key, (int, str)):
         raise TypeError(f"key: ожидался номер урока (int) или имя файла (str), получено {type(key).__name__}")
     for lesson in LESSONS:
-        if key in (lesson.number, lesson.file, lesson.stem) or (isinstance(key, str) and lesson.file.startswith(key)
-                                                                 and key[:2].isdigit()):
+        if key in (lesson.number, lesson.file, lesson.stem) or (
+            isinstance(key, str) and lesson.file.startswith(key) and key[:2].isdigit()
+        ):
             return lesson
     known = ", ".join(f"{les.number} ({les.file})" for les in LESSONS)
     raise ValueError(f"key: урока {key!r} нет; есть: {known}")
@@ -140,8 +155,10 @@ def start_lesson(key) -> str:
     mode = run_mode()
     others = ", ".join(f"{MODE_NAMES[m]} ≈ {format_duration(lesson.budget_s[m])}" for m in MODES if m != mode)
     print(f"Урок {lesson.number} «{lesson.title}»")
-    print(f"Режим: {MODE_NAMES[mode]} — на 2 ядрах CPU около {format_duration(lesson.budget_s[mode])} "
-          f"(другие режимы: {others}; как переключить — в README, раздел «Режимы»).")
+    print(
+        f"Режим: {MODE_NAMES[mode]} — на 2 ядрах CPU около {format_duration(lesson.budget_s[mode])} "
+        f"(другие режимы: {others}; как переключить — в README, раздел «Режимы»)."
+    )
     return mode
 
 
@@ -153,8 +170,10 @@ def readme_table() -> str:
     """Таблица уроков для README (Markdown) — из реестра, с временем в обычном режиме."""
     rows = ["| Урок | Чему учит | Время (обычный режим) |", "|---|---|---|"]
     for lesson in LESSONS:
-        rows.append(f"| `notebooks/{lesson.file}` — «{lesson.title}» | {lesson.summary} | "
-                    f"≈ {format_duration(lesson.budget_s['default'])} |")
+        rows.append(
+            f"| `notebooks/{lesson.file}` — «{lesson.title}» | {lesson.summary} | "
+            f"≈ {format_duration(lesson.budget_s['default'])} |"
+        )
     return "\n".join(rows)
 
 
@@ -172,4 +191,3 @@ def update_readme(path) -> bool:
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text
-

@@ -10,8 +10,14 @@ import torch.nn as nn
 from ._validate import check_int
 
 __all__ = [
-    "sun_regressor", "SoftArgmax2d", "sun_heatmap_net", "seeded",
-    "VGG_CFGS", "make_vgg", "vgg_blocks", "reorder_relu_pool",
+    "sun_regressor",
+    "SoftArgmax2d",
+    "sun_heatmap_net",
+    "seeded",
+    "VGG_CFGS",
+    "make_vgg",
+    "vgg_blocks",
+    "reorder_relu_pool",
 ]
 
 
@@ -125,8 +131,7 @@ VGG_CFGS: dict[str, list[int | str]] = {
     "vgg11": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "vgg13": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
-    "vgg19": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
-              512, 512, 512, 512, "M"],
+    "vgg19": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
     # маленькие VGG для обучения на CPU: входы 64×64 и 128×128
     "vgg-mini-64": [16, 16, "M", 32, 32, "M", 64, 64, "M", 64, 64, "M"],
     "vgg-mini-128": [16, "M", 32, 32, "M", 64, 64, "M", 64, 64, "M", 128, 128, "M"],
@@ -210,8 +215,12 @@ def make_vgg(
             layers.append(nn.ReLU(inplace=True))
             c = out
         classifier = nn.Sequential(
-            nn.Linear(c * pool_size * pool_size, hidden), nn.ReLU(True), nn.Dropout(p=dropout),
-            nn.Linear(hidden, hidden), nn.ReLU(True), nn.Dropout(p=dropout),
+            nn.Linear(c * pool_size * pool_size, hidden),
+            nn.ReLU(True),
+            nn.Dropout(p=dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(True),
+            nn.Dropout(p=dropout),
             nn.Linear(hidden, num_outputs),
         )
         model = _VGG(nn.Sequential(*layers), nn.AdaptiveAvgPool2d((pool_size, pool_size)), classifier)
@@ -266,7 +275,7 @@ def reorder_relu_pool(model: nn.Sequential) -> nn.Sequential:
     layers = list(model)
     out, i = [], 0
     while i < len(layers):
-        if (i + 1 < len(layers) and type(layers[i]) is nn.ReLU and type(layers[i + 1]) is nn.MaxPool2d):
+        if i + 1 < len(layers) and type(layers[i]) is nn.ReLU and type(layers[i + 1]) is nn.MaxPool2d:
             out += [layers[i + 1], nn.ReLU(inplace=True)]
             i += 2
         else:

@@ -59,8 +59,7 @@ def _to_2d(image) -> torch.Tensor:
     raise ValueError(f"Ожидалась картинка (H, W), (1, H, W) или (3, H, W), получена форма {tuple(image.shape)}")
 
 
-def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g}", cmap="Blues",
-              marker=None) -> None:
+def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g}", cmap="Blues", marker=None) -> None:
     """Рисует сетку чисел (H, W) с подписями в клетках и подсвеченными клетками.
 
     Args:
@@ -86,8 +85,15 @@ def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g
         for c in range(w):
             v = float(values[r, c])
             dark = hi > lo and (v - lo) / (hi - lo) > 0.6  # на тёмном фоне — белый текст
-            ax.text(c, r, fmt.format(round(v, 2)), ha="center", va="center",
-                    fontsize=7 if big else 9, color="white" if dark else "black")
+            ax.text(
+                c,
+                r,
+                fmt.format(round(v, 2)),
+                ha="center",
+                va="center",
+                fontsize=7 if big else 9,
+                color="white" if dark else "black",
+            )
     for r, c in highlight:
         ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=2.5))
     if marker is not None:
@@ -100,8 +106,9 @@ def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g
         ax.set_title(title, fontsize=10)
 
 
-def show_images(images, titles=None, ncols: int = 4, cmap: str = "gray", size: float = 2.6,
-                symmetric: bool = False) -> Figure:
+def show_images(
+    images, titles=None, ncols: int = 4, cmap: str = "gray", size: float = 2.6, symmetric: bool = False
+) -> Figure:
     """Ряд картинок или карт признаков в одной фигуре.
 
     Args:
@@ -150,8 +157,15 @@ def show_images(images, titles=None, ncols: int = 4, cmap: str = "gray", size: f
     return fig
 
 
-def show_predictions(images: torch.Tensor, true: torch.Tensor, pred: torch.Tensor, order=None, n: int = 6,
-                     title: str | None = None, ncols: int = 3) -> Figure:
+def show_predictions(
+    images: torch.Tensor,
+    true: torch.Tensor,
+    pred: torch.Tensor,
+    order=None,
+    n: int = 6,
+    title: str | None = None,
+    ncols: int = 3,
+) -> Figure:
     """Картинки с отмеченными точками: зелёный крестик — правильный ответ, красный кружок — ответ сети.
 
     Args:

@@ -93,8 +93,7 @@ class _MinPoolNd(nn.Module):
     _dims = 0
     _max_pool = None
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
         n = self._dims
         k = as_tuple(kernel_size, n, "kernel_size", minimum=1)
@@ -135,24 +134,42 @@ class _MinPoolNd(nn.Module):
             try:
                 pool_output_size(size, ki, si, pi, di, self.ceil_mode)
             except ValueError as err:
-                raise ValueError(f"{name}: вход {tuple(x.shape)} не подходит к окну {self.kernel_size}: {err}") from None
+                raise ValueError(
+                    f"{name}: вход {tuple(x.shape)} не подходит к окну {self.kernel_size}: {err}"
+                ) from None
         integer = not x.is_floating_point()
         flipped = ~x if integer else -x
         if n == 1 and integer:  # max_pool1d не умеет целые: считаем тем же 2-D пулингом по (1, L)
-            res = F.max_pool2d(flipped.unsqueeze(-2), (1,) + self._k, (1,) + self._s, (0,) + self._p,
-                               (1,) + self._d, ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+            res = F.max_pool2d(
+                flipped.unsqueeze(-2),
+                (1,) + self._k,
+                (1,) + self._s,
+                (0,) + self._p,
+                (1,) + self._d,
+                ceil_mode=self.ceil_mode,
+                return_indices=self.return_indices,
+            )
             res = tuple(r.squeeze(-2) for r in res) if self.return_indices else res.squeeze(-2)
         else:
-            res = type(self)._max_pool(flipped, self._k, self._s, self._p, self._d,
-                                       ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+            res = type(self)._max_pool(
+                flipped,
+                self._k,
+                self._s,
+                self._p,
+                self._d,
+                ceil_mode=self.ceil_mode,
+                return_indices=self.return_indices,
+            )
         if self.return_indices:
             values, indices = res
             return (~values if integer else -values), indices
         return ~res if integer else -res
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class MinPool1d(_MinPoolNd):

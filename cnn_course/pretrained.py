@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import io
 import math
 import os
 import tempfile
@@ -21,9 +20,15 @@ from PIL import Image
 from ._validate import check_bool, check_choice, check_image_size, check_int, check_real, describe
 from .images import pil_to_rgb
 
-__all__ = ["VGG_NAMES", "LoadedVGG", "weights_for", "weights_path", "load_pretrained_vgg", "classify_image",
-           "classification_html",
-           "decode_image"]
+__all__ = [
+    "VGG_NAMES",
+    "LoadedVGG",
+    "weights_for",
+    "weights_path",
+    "load_pretrained_vgg",
+    "classify_image",
+    "classification_html",
+]
 
 VGG_NAMES = ("vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")
 
@@ -119,8 +124,9 @@ def _download(url: str, dest: Path, timeout: float) -> None:
         raise
 
 
-def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: float = 20.0,
-                        verbose: bool = True) -> LoadedVGG:
+def load_pretrained_vgg(
+    name: str = "vgg16", *, download: bool = True, timeout: float = 20.0, verbose: bool = True
+) -> LoadedVGG:
     """VGG из torchvision с весами ImageNet — если они есть в кэше torch или их можно скачать.
 
     Порядок: файл ``weights_path(name)`` в кэше (его SHA-256 сверяется с префиксом в имени) →
@@ -156,8 +162,10 @@ def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: 
             # URLError, тайм-аут, нет места, неверная контрольная сумма, мусор вместо HTTP от прокси
             reason = f"скачать не удалось ({type(err).__name__}: {str(err)[:200]})"
     if path.is_file() and not _file_matches_hash(path):
-        reason = (f"файл {path} повреждён или подменён: его SHA-256 не начинается с {_hash_prefix(path)!r} "
-                  "(удалите его и запустите снова — веса скачаются заново)")
+        reason = (
+            f"файл {path} повреждён или подменён: его SHA-256 не начинается с {_hash_prefix(path)!r} "
+            "(удалите его и запустите снова — веса скачаются заново)"
+        )
     elif path.is_file():
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
@@ -166,7 +174,7 @@ def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: 
             if verbose:
                 print(message)
             return LoadedVGG(model.eval(), weights, True, message)
-        except Exception as err:  # noqa: BLE001 — повреждённый или чужой файл: объясняем и идём дальше
+        except Exception as err:
             reason = f"файл {path} не читается как веса {name} ({type(err).__name__}: {str(err)[:200]})"
             model = getattr(torchvision.models, name)(weights=None)  # без частично загруженных весов
     if not reason:
@@ -182,35 +190,6 @@ def load_pretrained_vgg(name: str = "vgg16", *, download: bool = True, timeout: 
     return LoadedVGG(model.eval(), weights, False, message)
 
 
-_MAX_UPLOAD_BYTES = 64 * 2**20
-
-
-def decode_image(data) -> Image.Image:
-    """Байты файла картинки (например, из виджета FileUpload) → ``PIL.Image`` в RGB.
-
-    Размер проверяется по заголовку до декодирования (PNG 20000×1 из 138 байт отклоняется
-    сразу); режимы L, RGBA, P, I;16 переводятся в RGB (см. :func:`cnn_course.images.pil_to_rgb`).
-
-    Raises:
-        TypeError: не байты.
-        ValueError: байты — не картинка, картинка слишком большая или вытянутая.
-    """
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"data: ожидались байты файла картинки, получено {describe(data)}")
-    if len(data) > _MAX_UPLOAD_BYTES:
-        raise ValueError(f"Файл занимает {len(data) / 2**20:.0f} МБ — слишком много (до {_MAX_UPLOAD_BYTES // 2**20} МБ)")
-    try:
-        with Image.open(io.BytesIO(bytes(data))) as img:
-            return pil_to_rgb(img, "картинка")
-    except ValueError:
-        raise
-    except Image.DecompressionBombError as err:
-        raise ValueError(f"Картинка слишком велика (похоже на «бомбу» распаковки): {err}") from None
-    except Exception as err:  # noqa: BLE001
-        raise ValueError(f"Это не картинка или формат не поддерживается: {type(err).__name__}: {err}") from None
-
-
-@torch.no_grad()
 def classify_image(model: nn.Module, image, weights_meta, topk: int = 5) -> list[tuple[str, float]]:
     """Классифицирует одну картинку моделью ImageNet.
 
@@ -238,8 +217,10 @@ def classify_image(model: nn.Module, image, weights_meta, topk: int = 5) -> list
         raise TypeError(f"model: ожидалась модель nn.Module, получено {describe(model)}")
     topk = check_int(topk, "topk", minimum=1)
     if not hasattr(weights_meta, "transforms") or not hasattr(weights_meta, "meta"):
-        raise TypeError("weights_meta: ожидались веса torchvision, например VGG16_Weights.DEFAULT, "
-                        f"получено {describe(weights_meta)}")
+        raise TypeError(
+            "weights_meta: ожидались веса torchvision, например VGG16_Weights.DEFAULT, "
+            f"получено {describe(weights_meta)}"
+        )
     if isinstance(image, torch.Tensor):
         if image.ndim != 3 or image.shape[0] != 3:
             raise ValueError(f"image: ожидался тензор (3, H, W), получено {tuple(image.shape)}")
@@ -285,6 +266,7 @@ def classification_html(results: list[tuple[str, float]], pretrained: bool = Tru
         f"<tr><td>{k}</td><td>{html.escape(name)}</td><td style='text-align:right'>{p:.1%}</td></tr>"
         for k, (name, p) in enumerate(results, 1)
     )
-    note = "" if pretrained else (
-        "<p style='color:#b00020'>Веса случайные — классы и вероятности ничего не значат.</p>")
-    return (f"{note}<table><tr><th>№</th><th>класс ImageNet</th><th>вероятность</th></tr>{rows}</table>")
+    note = (
+        "" if pretrained else ("<p style='color:#b00020'>Веса случайные — классы и вероятности ничего не значат.</p>")
+    )
+    return f"{note}<table><tr><th>№</th><th>класс ImageNet</th><th>вероятность</th></tr>{rows}</table>"

@@ -15,8 +15,15 @@ from ._validate import check_bool, check_choice, check_int, describe
 from .pooling import _MinPoolNd
 
 __all__ = [
-    "conv_output_size", "pool_output_size", "count_parameters", "receptive_field", "ReceptiveField",
-    "trace_shapes", "ShapeTrace", "LayerRow", "ShapeMismatchError",
+    "conv_output_size",
+    "pool_output_size",
+    "count_parameters",
+    "receptive_field",
+    "ReceptiveField",
+    "trace_shapes",
+    "ShapeTrace",
+    "LayerRow",
+    "ShapeMismatchError",
 ]
 
 
@@ -149,32 +156,143 @@ class ReceptiveField:
 # Слои, которые не меняют рецептивное поле: поэлементные функции, нормировки (их статистики
 # по соглашению не считаются «полем»), Dropout, дополнение (сдвигает поле, но не меняет размер).
 _NEUTRAL = (
-    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.ELU, nn.CELU, nn.SELU,
-    nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Softplus, nn.Softsign, nn.Tanhshrink,
-    nn.Hardshrink, nn.Softshrink, nn.LogSigmoid, nn.Threshold, nn.Identity, nn.Softmax2d,
-    nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout,
-    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm, nn.GroupNorm, nn.InstanceNorm1d,
-    nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm, nn.ChannelShuffle,
-    nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d, nn.ConstantPad1d, nn.ConstantPad2d, nn.ConstantPad3d,
-    nn.ReflectionPad1d, nn.ReflectionPad2d, nn.ReflectionPad3d, nn.ReplicationPad1d, nn.ReplicationPad2d,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.RReLU,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.GELU,
+    nn.ELU,
+    nn.CELU,
+    nn.SELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.Hardtanh,
+    nn.Softplus,
+    nn.Softsign,
+    nn.Tanhshrink,
+    nn.Hardshrink,
+    nn.Softshrink,
+    nn.LogSigmoid,
+    nn.Threshold,
+    nn.Identity,
+    nn.Softmax2d,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.FeatureAlphaDropout,
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.BatchNorm3d,
+    nn.SyncBatchNorm,
+    nn.GroupNorm,
+    nn.InstanceNorm1d,
+    nn.InstanceNorm2d,
+    nn.InstanceNorm3d,
+    nn.LocalResponseNorm,
+    nn.ChannelShuffle,
+    nn.ZeroPad1d,
+    nn.ZeroPad2d,
+    nn.ZeroPad3d,
+    nn.ConstantPad1d,
+    nn.ConstantPad2d,
+    nn.ConstantPad3d,
+    nn.ReflectionPad1d,
+    nn.ReflectionPad2d,
+    nn.ReflectionPad3d,
+    nn.ReplicationPad1d,
+    nn.ReplicationPad2d,
     nn.ReplicationPad3d,
 )
-_STOP = (nn.Flatten, nn.Linear, nn.Bilinear, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
-         nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
-_WINDOWED = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
-             nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, nn.LPPool1d, nn.LPPool2d, _MinPoolNd)
+_STOP = (
+    nn.Flatten,
+    nn.Linear,
+    nn.Bilinear,
+    nn.AdaptiveAvgPool1d,
+    nn.AdaptiveAvgPool2d,
+    nn.AdaptiveAvgPool3d,
+    nn.AdaptiveMaxPool1d,
+    nn.AdaptiveMaxPool2d,
+    nn.AdaptiveMaxPool3d,
+)
+_WINDOWED = (
+    nn.Conv1d,
+    nn.Conv2d,
+    nn.Conv3d,
+    nn.MaxPool1d,
+    nn.MaxPool2d,
+    nn.MaxPool3d,
+    nn.AvgPool1d,
+    nn.AvgPool2d,
+    nn.AvgPool3d,
+    nn.LPPool1d,
+    nn.LPPool2d,
+    _MinPoolNd,
+)
 
 # функции и методы тензора в forward, которые поле не меняют (поэлементные, сложение ветвей, cat)
 _POINTWISE_FUNCS = {
-    operator.add, operator.iadd, operator.sub, operator.isub, operator.mul, operator.imul, operator.truediv,
-    operator.neg, torch.add, torch.sub, torch.mul, torch.cat, torch.relu, torch.sigmoid, torch.tanh,
-    F.relu, F.relu6, F.gelu, F.silu, F.hardswish, F.leaky_relu, F.elu, F.dropout, F.dropout2d, torch.sigmoid,
+    operator.add,
+    operator.iadd,
+    operator.sub,
+    operator.isub,
+    operator.mul,
+    operator.imul,
+    operator.truediv,
+    operator.neg,
+    torch.add,
+    torch.sub,
+    torch.mul,
+    torch.cat,
+    torch.relu,
+    torch.sigmoid,
+    torch.tanh,
+    F.relu,
+    F.relu6,
+    F.gelu,
+    F.silu,
+    F.hardswish,
+    F.leaky_relu,
+    F.elu,
+    F.dropout,
+    F.dropout2d,
+    torch.sigmoid,
 }
-_POINTWISE_METHODS = {"relu", "relu_", "sigmoid", "tanh", "add", "add_", "mul", "mul_", "contiguous", "float",
-                      "double", "half", "to", "clone", "detach"}
-_STOP_FUNCS = {torch.flatten, F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d,
-               F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d, torch.mean, torch.sum,
-               F.linear}
+_POINTWISE_METHODS = {
+    "relu",
+    "relu_",
+    "sigmoid",
+    "tanh",
+    "add",
+    "add_",
+    "mul",
+    "mul_",
+    "contiguous",
+    "float",
+    "double",
+    "half",
+    "to",
+    "clone",
+    "detach",
+}
+_STOP_FUNCS = {
+    torch.flatten,
+    F.adaptive_avg_pool1d,
+    F.adaptive_avg_pool2d,
+    F.adaptive_avg_pool3d,
+    F.adaptive_max_pool1d,
+    F.adaptive_max_pool2d,
+    F.adaptive_max_pool3d,
+    torch.mean,
+    torch.sum,
+    F.linear,
+}
 _STOP_METHODS = {"view", "reshape", "flatten", "mean", "sum", "amax", "max", "squeeze"}
 _META_METHODS = {"size", "dim"}
 
@@ -242,7 +360,7 @@ def _chain_field(layers) -> ReceptiveField:
 class _LeafTracer(torch.fx.Tracer):
     """Трассировщик torch.fx, для которого каждый слой без дочерних модулей — «лист»."""
 
-    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:  # noqa: ARG002
+    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return not list(m.children())
 
 
@@ -250,7 +368,7 @@ def _graph_field(model: nn.Module):
     """Поле по графу вычислений forward (ветви ResNet и т. п.); None — граф не построился."""
     try:
         graph = _LeafTracer().trace(model)
-    except Exception:  # noqa: BLE001 — forward с ветвлением по значениям: считаем цепочкой
+    except Exception:
         return None
     modules = dict(model.named_modules())
     states: dict = {}
@@ -274,10 +392,12 @@ def _graph_field(model: nn.Module):
         elif node.op == "call_method" and node.target in _META_METHODS:
             new = const
         elif (node.op == "call_function" and node.target in _POINTWISE_FUNCS) or (
-                node.op == "call_method" and node.target in _POINTWISE_METHODS):
+            node.op == "call_method" and node.target in _POINTWISE_METHODS
+        ):
             new = _union(tensors) if tensors else const
         elif (node.op == "call_function" and node.target in _STOP_FUNCS) or (
-                node.op == "call_method" and node.target in _STOP_METHODS):
+            node.op == "call_method" and node.target in _STOP_METHODS
+        ):
             new = None
         elif node.op == "call_function" and node.target is getattr:
             new = const
@@ -323,7 +443,9 @@ def receptive_field(model_or_layers) -> ReceptiveField:
         return field_ if field_ is not None else _chain_field(model_or_layers.modules())
     if isinstance(model_or_layers, (list, tuple)):
         return _chain_field(model_or_layers)
-    raise TypeError(f"receptive_field: ожидалась модель nn.Module или список слоёв, получено {describe(model_or_layers)}")
+    raise TypeError(
+        f"receptive_field: ожидалась модель nn.Module или список слоёв, получено {describe(model_or_layers)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -348,19 +470,26 @@ class ShapeTrace:
         return sum(r.params for r in self.rows)
 
     def __str__(self) -> str:
-        lines = [f"{'слой':<16}{'тип':<18}{'форма выхода':<24}{'параметров':>12}",
-                 f"{'вход':<16}{'':<18}{str(self.input_shape):<24}{'':>12}"]
-        lines += [f"{r.name:<16}{r.kind:<18}{str(r.output_shape):<24}{_grouped(r.params):>12}" for r in self.rows]
+        lines = [
+            f"{'слой':<16}{'тип':<18}{'форма выхода':<24}{'параметров':>12}",
+            f"{'вход':<16}{'':<18}{self.input_shape!s:<24}{'':>12}",
+        ]
+        lines += [f"{r.name:<16}{r.kind:<18}{r.output_shape!s:<24}{_grouped(r.params):>12}" for r in self.rows]
         lines.append(f"всего параметров: {_grouped(self.total_params)}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        cells = "".join(f"<tr><td>{html.escape(r.name)}</td><td>{r.kind}</td><td>{r.output_shape}</td>"
-                        f"<td style='text-align:right'>{_grouped(r.params)}</td></tr>" for r in self.rows)
-        return ("<table><tr><th>слой</th><th>тип</th><th>форма выхода</th><th>параметров</th></tr>"
-                f"<tr><td>вход</td><td></td><td>{self.input_shape}</td><td></td></tr>{cells}"
-                f"<tr><td colspan=3><b>всего</b></td><td style='text-align:right'><b>"
-                f"{_grouped(self.total_params)}</b></td></tr></table>")
+        cells = "".join(
+            f"<tr><td>{html.escape(r.name)}</td><td>{r.kind}</td><td>{r.output_shape}</td>"
+            f"<td style='text-align:right'>{_grouped(r.params)}</td></tr>"
+            for r in self.rows
+        )
+        return (
+            "<table><tr><th>слой</th><th>тип</th><th>форма выхода</th><th>параметров</th></tr>"
+            f"<tr><td>вход</td><td></td><td>{self.input_shape}</td><td></td></tr>{cells}"
+            f"<tr><td colspan=3><b>всего</b></td><td style='text-align:right'><b>"
+            f"{_grouped(self.total_params)}</b></td></tr></table>"
+        )
 
 
 def _grouped(n: int) -> str:
@@ -379,21 +508,27 @@ class ShapeMismatchError(ValueError):
 def _explain(layer: nn.Module, got: tuple) -> str:
     """Русское объяснение, чего слой ждал и что получил."""
     if isinstance(layer, nn.Linear):
-        return (f"Linear ждёт {layer.in_features} признаков в последнем измерении, а получил тензор "
-                f"формы {got} — {got[-1] if got else '?'} признаков. Обычно это значит, что картинка не того "
-                f"размера, под который считали in_features: поставьте nn.Linear({got[-1] if got else '…'}, "
-                f"{layer.out_features}) или добавьте nn.AdaptiveAvgPool2d перед Flatten, чтобы размер не "
-                "зависел от входа.")
+        return (
+            f"Linear ждёт {layer.in_features} признаков в последнем измерении, а получил тензор "
+            f"формы {got} — {got[-1] if got else '?'} признаков. Обычно это значит, что картинка не того "
+            f"размера, под который считали in_features: поставьте nn.Linear({got[-1] if got else '…'}, "
+            f"{layer.out_features}) или добавьте nn.AdaptiveAvgPool2d перед Flatten, чтобы размер не "
+            "зависел от входа."
+        )
     if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
         want, dims = layer.in_channels, layer.weight.ndim
         axes = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}[dims]
         if len(got) != dims:
-            return (f"{type(layer).__name__} ждёт тензор с {dims} измерениями {axes} — с батчем и каналами, "
-                    f"а получил форму {got} ({len(got)} измерений). Проверьте input_shape: например, "
-                    f"(1, {want}{', 64' * (dims - 2)}).")
-        return (f"{type(layer).__name__} ждёт {want} входных каналов (in_channels={want}), а получил "
-                f"тензор формы {got} — {got[1]} каналов (второе измерение). Число in_channels "
-                "слоя должно равняться out_channels предыдущего (3 для RGB, 1 для серой картинки).")
+            return (
+                f"{type(layer).__name__} ждёт тензор с {dims} измерениями {axes} — с батчем и каналами, "
+                f"а получил форму {got} ({len(got)} измерений). Проверьте input_shape: например, "
+                f"(1, {want}{', 64' * (dims - 2)})."
+            )
+        return (
+            f"{type(layer).__name__} ждёт {want} входных каналов (in_channels={want}), а получил "
+            f"тензор формы {got} — {got[1]} каналов (второе измерение). Число in_channels "
+            "слоя должно равняться out_channels предыдущего (3 для RGB, 1 для серой картинки)."
+        )
     return f"{type(layer).__name__} не принял тензор формы {got}."
 
 
@@ -422,18 +557,23 @@ def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
     if isinstance(input_shape, torch.Size):
         input_shape = tuple(input_shape)
     if not isinstance(input_shape, (tuple, list)):
-        raise TypeError(f"input_shape: ожидался кортеж размеров с батчем, например (1, 3, 256, 256), "
-                        f"получено {describe(input_shape)}")
+        raise TypeError(
+            f"input_shape: ожидался кортеж размеров с батчем, например (1, 3, 256, 256), "
+            f"получено {describe(input_shape)}"
+        )
     if not 1 <= len(input_shape) <= 6:
-        raise ValueError(f"input_shape: ожидалось от 1 до 6 размеров, например (1, 3, 256, 256), получено "
-                         f"{describe(input_shape)}")
+        raise ValueError(
+            f"input_shape: ожидалось от 1 до 6 размеров, например (1, 3, 256, 256), получено {describe(input_shape)}"
+        )
     shape = tuple(check_int(s, "input_shape", minimum=1) for s in input_shape)
     total = 1
     for s in shape:
         total *= s
     if total > _MAX_TRACE_ELEMENTS:
-        raise ValueError(f"input_shape: вход {shape} — {total} чисел, слишком много для трассировки "
-                         f"(до {_MAX_TRACE_ELEMENTS}); возьмите батч 1 или картинку меньше")
+        raise ValueError(
+            f"input_shape: вход {shape} — {total} чисел, слишком много для трассировки "
+            f"(до {_MAX_TRACE_ELEMENTS}); возьмите батч 1 или картинку меньше"
+        )
     if device is None:
         first = next(model.parameters(), None)
         device = first.device if first is not None else torch.device("cpu")
@@ -452,8 +592,11 @@ def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
     def post(module, args, output):
         if isinstance(output, torch.Tensor):
             own = sum(p.numel() for p in module.parameters(recurse=False))
-            trace.rows.append(LayerRow(names.get(module, "") or type(module).__name__, type(module).__name__,
-                                       tuple(output.shape), own))
+            trace.rows.append(
+                LayerRow(
+                    names.get(module, "") or type(module).__name__, type(module).__name__, tuple(output.shape), own
+                )
+            )
         current.pop("layer", None)
 
     for m in leaves:
@@ -470,13 +613,17 @@ def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
         layer = current.get("layer")
         if layer is None:
             after = trace.rows[-1].name if trace.rows else "входа"
-            message = (f"Формы не сошлись в forward модели {type(model).__name__} после слоя «{after}» — вне слоёв "
-                       f"(например, в view/flatten/cat): {type(err).__name__}: {str(err)[:300]}\n\n"
-                       f"Формы до этого места:\n{trace}")
+            message = (
+                f"Формы не сошлись в forward модели {type(model).__name__} после слоя «{after}» — вне слоёв "
+                f"(например, в view/flatten/cat): {type(err).__name__}: {str(err)[:300]}\n\n"
+                f"Формы до этого места:\n{trace}"
+            )
         else:
             name = names.get(layer, type(layer).__name__)
-            message = (f"Формы не сошлись на слое «{name}» ({type(layer).__name__}, строка {len(trace.rows) + 1}): "
-                       f"{_explain(layer, current['got'])}\n\nФормы до этого слоя:\n{trace}")
+            message = (
+                f"Формы не сошлись на слое «{name}» ({type(layer).__name__}, строка {len(trace.rows) + 1}): "
+                f"{_explain(layer, current['got'])}\n\nФормы до этого слоя:\n{trace}"
+            )
         raise ShapeMismatchError(message, trace) from err
     finally:
         for h in hooks:

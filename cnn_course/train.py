@@ -20,8 +20,17 @@ from .formatting import fmt
 from .settings import get_device
 
 __all__ = [
-    "TrainingDiverged", "TensorLoader", "model_device", "train_one_epoch", "predict", "evaluate", "accuracy",
-    "History", "fit", "save_checkpoint", "load_checkpoint",
+    "TrainingDiverged",
+    "TensorLoader",
+    "model_device",
+    "train_one_epoch",
+    "predict",
+    "evaluate",
+    "accuracy",
+    "History",
+    "fit",
+    "save_checkpoint",
+    "load_checkpoint",
 ]
 
 
@@ -46,9 +55,19 @@ class TensorLoader:
     Итерация даёт пары ``(x, y)``: x — float32 (B, C, H, W), y — float32 (B, K).
     """
 
-    def __init__(self, images: torch.Tensor, targets: torch.Tensor, batch_size: int = 32, shuffle: bool = False,
-                 *, seed: int = 0, target_center: float = 0.0, target_scale: float = 1.0, shift: float = 0.0,
-                 channels_last: bool = False):
+    def __init__(
+        self,
+        images: torch.Tensor,
+        targets: torch.Tensor,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        *,
+        seed: int = 0,
+        target_center: float = 0.0,
+        target_scale: float = 1.0,
+        shift: float = 0.0,
+        channels_last: bool = False,
+    ):
         if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.dtype != torch.uint8:
             got = f"{tuple(images.shape)} {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
             raise TypeError(f"images: ожидался uint8-тензор (N, C, H, W), получено {got}")
@@ -81,7 +100,7 @@ class TensorLoader:
             order = torch.arange(n)
         self.epoch += 1
         for start in range(0, n, self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             x = self.images[idx].float().div_(255.0)  # (B, C, H, W) в [0, 1]
             if self.shift:
                 x.sub_(self.shift)
@@ -141,8 +160,18 @@ def _loss_text(value: float) -> str:
     return fmt(value, min(digits, 8))
 
 
-def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, *, scheduler=None, epoch: int = 1,
-                    epochs: int = 1, channels_last: bool = False, progress: bool = True) -> dict:
+def train_one_epoch(
+    model: nn.Module,
+    loader,
+    loss_fn,
+    optimizer,
+    *,
+    scheduler=None,
+    epoch: int = 1,
+    epochs: int = 1,
+    channels_last: bool = False,
+    progress: bool = True,
+) -> dict:
     """Одна эпоха обучения: ``model.train()``, проход по батчам, шаг оптимизатора (и планировщика).
 
     Батчи переносятся на устройство модели (:func:`model_device`). Полоса tqdm показывает
@@ -192,13 +221,19 @@ def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, *, scheduler=N
     seconds = time.perf_counter() - start
     if count == 0:
         raise ValueError("loader: загрузчик не выдал ни одного батча — набор данных пуст? Проверьте его длину.")
-    return {"loss": total / count, "loss_mean": loss_mean, "seconds": seconds, "images": count,
-            "img_per_s": count / seconds if seconds > 0 else float("inf")}
+    return {
+        "loss": total / count,
+        "loss_mean": loss_mean,
+        "seconds": seconds,
+        "images": count,
+        "img_per_s": count / seconds if seconds > 0 else float("inf"),
+    }
 
 
 @torch.no_grad()
-def predict(model: nn.Module, inputs, *, batch_size: int = 64, channels_last: bool = False,
-            prepare=None, progress: bool = False) -> torch.Tensor:
+def predict(
+    model: nn.Module, inputs, *, batch_size: int = 64, channels_last: bool = False, prepare=None, progress: bool = False
+) -> torch.Tensor:
     """Ответы модели на много входов — по батчам, на устройстве модели, результат на CPU.
 
     Весь набор через модель за один вызов не пропускается: карты признаков первого слоя модели
@@ -217,7 +252,7 @@ def predict(model: nn.Module, inputs, *, batch_size: int = 64, channels_last: bo
     device = model_device(model)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     if isinstance(inputs, torch.Tensor):
-        batches = (inputs[i:i + batch_size] for i in range(0, len(inputs), batch_size))
+        batches = (inputs[i : i + batch_size] for i in range(0, len(inputs), batch_size))
         total = math.ceil(len(inputs) / batch_size)
     else:
         batches = ((b[0] if isinstance(b, (tuple, list)) else b) for b in inputs)
@@ -241,8 +276,9 @@ def predict(model: nn.Module, inputs, *, batch_size: int = 64, channels_last: bo
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader, loss_fn=None, *, metrics=None, channels_last: bool = False,
-             progress: bool = False) -> dict:
+def evaluate(
+    model: nn.Module, loader, loss_fn=None, *, metrics=None, channels_last: bool = False, progress: bool = False
+) -> dict:
     """Оценка на тесте: ``model.eval()``, ``torch.no_grad()``, батчи на устройстве модели.
 
     Потеря усредняется по примерам (а не по батчам). Метрики считаются по всем ответам сразу:
@@ -292,8 +328,10 @@ def _check_metrics(metrics) -> dict:
     if metrics is None:
         return {}
     if not isinstance(metrics, Mapping):
-        raise TypeError("metrics: ожидался словарь «имя → функция(predict, target)», например "
-                        f"{{'accuracy': accuracy}}, получено {type(metrics).__name__}")
+        raise TypeError(
+            "metrics: ожидался словарь «имя → функция(predict, target)», например "
+            f"{{'accuracy': accuracy}}, получено {type(metrics).__name__}"
+        )
     for name, fn in metrics.items():
         if not isinstance(name, str) or not callable(fn):
             raise TypeError(f"metrics: ключи — строки, значения — функции; получено {name!r}: {type(fn).__name__}")
@@ -356,8 +394,14 @@ def _live_plot(history: History, handle):
     for label, values, style in series:
         ax.plot(epochs, values, style, label=label, markersize=6)
         if len(values) == 1:
-            ax.annotate(_loss_text(values[0]), (1, values[0]), textcoords="offset points", xytext=(8, 0),
-                        va="center", fontsize=9)
+            ax.annotate(
+                _loss_text(values[0]),
+                (1, values[0]),
+                textcoords="offset points",
+                xytext=(8, 0),
+                va="center",
+                fontsize=9,
+            )
     values = [v for _, vs, _ in series for v in vs if v > 0]
     if len(epochs) > 1 and values and max(values) / min(values) > 20:
         ax.set_yscale("log")
@@ -377,9 +421,22 @@ def _live_plot(history: History, handle):
     return handle
 
 
-def fit(model: nn.Module, train_loader, test_loader=None, *, epochs: int = 5, optimizer=None, loss_fn=None,
-        scheduler=None, metrics=None, device=None, channels_last: bool = False,
-        progress: bool = True, live_plot: bool = False, checkpoint=None) -> History:
+def fit(
+    model: nn.Module,
+    train_loader,
+    test_loader=None,
+    *,
+    epochs: int = 5,
+    optimizer=None,
+    loss_fn=None,
+    scheduler=None,
+    metrics=None,
+    device=None,
+    channels_last: bool = False,
+    progress: bool = True,
+    live_plot: bool = False,
+    checkpoint=None,
+) -> History:
     """Обучает ``epochs`` эпох и после каждой (если дан ``test_loader``) оценивает на тесте.
 
     По умолчанию — как в лекции: ``Adam(lr=1e-3, weight_decay=1e-3)`` и ``MSELoss``. Задача
@@ -415,16 +472,26 @@ def fit(model: nn.Module, train_loader, test_loader=None, *, epochs: int = 5, op
         if steps == 0:
             raise ValueError("train_loader: загрузчик пуст — OneCycleLR нечего планировать")
         max_lr = [g["lr"] for g in optimizer.param_groups]
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs,
-                                                        steps_per_epoch=steps, pct_start=0.25)
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=max_lr, epochs=epochs, steps_per_epoch=steps, pct_start=0.25
+        )
     elif isinstance(scheduler, str):
         raise ValueError(f"scheduler: ожидались 'onecycle', None или объект планировщика torch, получено {scheduler!r}")
     elif scheduler is not None and not callable(getattr(scheduler, "step", None)):
         raise TypeError(f"scheduler: у объекта {type(scheduler).__name__} нет метода step()")
     history, handle = History(), None
     for e in range(1, epochs + 1):
-        stats = train_one_epoch(model, train_loader, loss_fn, optimizer, scheduler=scheduler,
-                                epoch=e, epochs=epochs, channels_last=channels_last, progress=progress)
+        stats = train_one_epoch(
+            model,
+            train_loader,
+            loss_fn,
+            optimizer,
+            scheduler=scheduler,
+            epoch=e,
+            epochs=epochs,
+            channels_last=channels_last,
+            progress=progress,
+        )
         history.train_loss.append(stats["loss"])
         history.seconds.append(stats["seconds"])
         history.img_per_s.append(stats["img_per_s"])

@@ -64,15 +64,24 @@ def _grid_image(image, name: str, seed: int) -> torch.Tensor:
     if image.dtype == torch.bool or image.is_complex():
         raise TypeError(f"image: ожидались числа, получен {image.dtype}")
     if max(image.shape) > MAX_GRID_SIDE:
-        raise ValueError(f"image: сетка {tuple(image.shape)} слишком велика для обозревателя (до "
-                         f"{MAX_GRID_SIDE}×{MAX_GRID_SIDE}: каждая клетка подписана числом); возьмите кусок, "
-                         "например image[:8, :8]")
+        raise ValueError(
+            f"image: сетка {tuple(image.shape)} слишком велика для обозревателя (до "
+            f"{MAX_GRID_SIDE}×{MAX_GRID_SIDE}: каждая клетка подписана числом); возьмите кусок, "
+            "например image[:8, :8]"
+        )
     return image.detach().cpu().float()
 
 
 def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider):
-    return kind(value=value, min=lo, max=hi, step=step, description=description,
-                continuous_update=True, style={"description_width": "initial"})
+    return kind(
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        continuous_update=True,
+        style={"description_width": "initial"},
+    )
 
 
 def _show_error(views, err: ValueError, text_view: str) -> None:
@@ -94,8 +103,16 @@ def _render_conv(controls, views) -> None:
     c = {name: ctl.value for name, ctl in controls.items()}
     kernel = explorer_kernel(c["kernel_size"])
     try:
-        step = conv_step(views["image_data"], kernel, bias=c["bias"], stride=c["stride"],
-                         padding=c["padding"], dilation=c["dilation"], row=c["row"], col=c["col"])
+        step = conv_step(
+            views["image_data"],
+            kernel,
+            bias=c["bias"],
+            stride=c["stride"],
+            padding=c["padding"],
+            dilation=c["dilation"],
+            row=c["row"],
+            col=c["col"],
+        )
     except ValueError as err:
         _show_error(views, err, "formula")
         return
@@ -109,14 +126,15 @@ def _render_conv(controls, views) -> None:
     )
     views["formula"].value = f"<code>{html.escape(step.formula())}</code>"
     fig = new_figure(9, 4.2)
-    ax_in, ax_k, ax_out = fig.subplots(1, 3, width_ratios=[step.padded.shape[1], c["kernel_size"] + 1,
-                                                           max(w_out, 2)])
+    ax_in, ax_k, ax_out = fig.subplots(1, 3, width_ratios=[step.padded.shape[1], c["kernel_size"] + 1, max(w_out, 2)])
     draw_grid(ax_in, step.padded, highlight=step.window, title="вход (с дополнением нулями)")
     top, left = step.pad
     if top or left:
         from matplotlib.patches import Rectangle
-        ax_in.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor="gray",
-                                  linestyle="--", linewidth=1.5))
+
+        ax_in.add_patch(
+            Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor="gray", linestyle="--", linewidth=1.5)
+        )
     draw_grid(ax_k, step.kernel, title=f"ядро, b = {c['bias']}", cmap="PiYG")
     draw_grid(ax_out, step.output, marker=(step.row, step.col), title="карта признаков", cmap="Oranges")
     views["picture"].value = figure_to_png(fig)
@@ -145,8 +163,12 @@ def conv_explorer(image=None, seed: int = 0) -> Explorer:
         "row": _slider("строка выхода", 0, 0, 3),
         "col": _slider("столбец выхода", 0, 0, 3),
     }
-    views = {"image_data": data, "size": widgets.HTML(), "formula": widgets.HTML(),
-             "picture": widgets.Image(format="png")}
+    views = {
+        "image_data": data,
+        "size": widgets.HTML(),
+        "formula": widgets.HTML(),
+        "picture": widgets.Image(format="png"),
+    }
     left = widgets.VBox([controls[k] for k in ("kernel_size", "stride", "padding", "dilation", "bias")])
     right = widgets.VBox([controls["row"], controls["col"]])
     children = [widgets.HBox([left, right]), views["size"], views["formula"], views["picture"]]
@@ -157,8 +179,10 @@ def _render_kernel(controls, views) -> None:
     """Связь редактора ядра с :func:`cnn_course.conv.filter_image`."""
     kernel = torch.tensor([[controls[f"w{r}{c}"].value for c in range(3)] for r in range(3)])
     out = filter_image(views["image_data"], kernel, bias=controls["bias"].value, act=controls["activation"].value)
-    views["stats"].value = (f"Карта признаков: min = {float(out.min()):.3f}, max = {float(out.max()):.3f}, "
-                            f"среднее = {float(out.mean()):.3f}")
+    views["stats"].value = (
+        f"Карта признаков: min = {float(out.min()):.3f}, max = {float(out.max()):.3f}, "
+        f"среднее = {float(out.mean()):.3f}"
+    )
     fig = new_figure(7, 3.6)
     ax_in, ax_out = fig.subplots(1, 2)
     ax_in.imshow(views["image_data"][0].numpy(), cmap="gray")
@@ -186,34 +210,56 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
         data = load_photo(check_int(size, "size", minimum=8, maximum=1024), gray=True)
     else:
         if not isinstance(image, torch.Tensor):
-            raise TypeError(f"image: ожидался тензор (1, H, W) или (H, W) в оттенках серого, получено {describe(image)}")
+            raise TypeError(
+                f"image: ожидался тензор (1, H, W) или (H, W) в оттенках серого, получено {describe(image)}"
+            )
         data = image.detach().cpu()
         if data.ndim == 2:
             data = data[None]
         check_tensor(data, "image", 3, "(1, H, W)", floating=False, nonempty=True)
         if data.shape[0] != 1:
-            raise ValueError(f"image: ожидалась серая картинка (1, H, W), получено {tuple(image.shape)}; "
-                             "цветную переведите: cc.to_grayscale(image)")
+            raise ValueError(
+                f"image: ожидалась серая картинка (1, H, W), получено {tuple(image.shape)}; "
+                "цветную переведите: cc.to_grayscale(image)"
+            )
         if max(data.shape[1:]) > 2048:
             raise ValueError(f"image: картинка {tuple(data.shape[1:])} слишком велика для редактора (до 2048)")
         if data.dtype == torch.bool or data.is_complex():
             raise TypeError(f"image: ожидались числа, получен {data.dtype}")
         data = data.float()
-    controls = {f"w{r}{c}": widgets.FloatSlider(value=1.0 if (r, c) == (1, 1) else 0.0, min=-4, max=4, step=0.25,
-                                                description=f"w{r + 1}{c + 1}", continuous_update=False,
-                                                layout=widgets.Layout(width="230px"))
-                for r in range(3) for c in range(3)}
+    controls = {
+        f"w{r}{c}": widgets.FloatSlider(
+            value=1.0 if (r, c) == (1, 1) else 0.0,
+            min=-4,
+            max=4,
+            step=0.25,
+            description=f"w{r + 1}{c + 1}",
+            continuous_update=False,
+            layout=widgets.Layout(width="230px"),
+        )
+        for r in range(3)
+        for c in range(3)
+    }
     controls["bias"] = _slider("смещение (bias)", 0.0, -1.0, 1.0, 0.05, widgets.FloatSlider)
     controls["activation"] = widgets.Dropdown(options=list(ACTIVATIONS), value="none", description="активация")
-    preset = widgets.Dropdown(options=[(KERNEL_TITLES[n], n) for n in KERNEL_NAMES], value="identity",
-                              description="готовое ядро", style={"description_width": "initial"})
-    views = {"image_data": data, "stats": widgets.HTML(), "picture": widgets.Image(format="png"),
-             "preset": preset}
-    grid = widgets.GridBox([controls[f"w{r}{c}"] for r in range(3) for c in range(3)],
-                           layout=widgets.Layout(grid_template_columns="repeat(3, 240px)"))
-    editor = Explorer(controls, views, [preset, grid, widgets.HBox([controls["bias"], controls["activation"]]),
-                                        views["stats"], views["picture"]], _render_kernel,
-                      name="kernel-editor")
+    preset = widgets.Dropdown(
+        options=[(KERNEL_TITLES[n], n) for n in KERNEL_NAMES],
+        value="identity",
+        description="готовое ядро",
+        style={"description_width": "initial"},
+    )
+    views = {"image_data": data, "stats": widgets.HTML(), "picture": widgets.Image(format="png"), "preset": preset}
+    grid = widgets.GridBox(
+        [controls[f"w{r}{c}"] for r in range(3) for c in range(3)],
+        layout=widgets.Layout(grid_template_columns="repeat(3, 240px)"),
+    )
+    editor = Explorer(
+        controls,
+        views,
+        [preset, grid, widgets.HBox([controls["bias"], controls["activation"]]), views["stats"], views["picture"]],
+        _render_kernel,
+        name="kernel-editor",
+    )
 
     def apply_preset(change) -> None:
         kernel = classic_kernel(change["new"])
@@ -244,11 +290,12 @@ def _render_pool(controls, views) -> None:
     h_out, w_out = step.out_size
     _limit_position(controls, h_out, w_out)
     h, w = views["image_data"].shape
-    views["size"].value = (f"Вход {h}×{w}, окно {c['kernel_size']}×{c['kernel_size']}, stride={c['stride']} → "
-                           f"<b>выход {h_out}×{w_out}</b> = ({h} − {c['kernel_size']}) // {c['stride']} + 1")
+    views["size"].value = (
+        f"Вход {h}×{w}, окно {c['kernel_size']}×{c['kernel_size']}, stride={c['stride']} → "
+        f"<b>выход {h_out}×{w_out}</b> = ({h} − {c['kernel_size']}) // {c['stride']} + 1"
+    )
     cells = ", ".join(f"{float(views['image_data'][r, cc]):g}" for r, cc in step.window)
-    views["value"].value = (f"Окно [{step.row},{step.col}]: {cells} → {_MODE_TITLES[c['mode']]} = "
-                            f"<b>{step.value:g}</b>")
+    views["value"].value = f"Окно [{step.row},{step.col}]: {cells} → {_MODE_TITLES[c['mode']]} = <b>{step.value:g}</b>"
     fig = new_figure(8, 4)
     ax_in, ax_out = fig.subplots(1, 2, width_ratios=[w, max(w_out, 2)])
     draw_grid(ax_in, views["image_data"], highlight=step.window, title="вход: окно и выбранное значение")
@@ -272,34 +319,57 @@ def pool_explorer(image=None, seed: int = 3) -> Explorer:
     controls = {
         "kernel_size": _slider("окно (kernel_size)", 2, 1, 4),
         "stride": _slider("шаг (stride)", 2, 1, 4),
-        "mode": widgets.ToggleButtons(options=[("max", "max"), ("min", "min"), ("avg", "avg")], value="max",
-                                      description="режим"),
+        "mode": widgets.ToggleButtons(
+            options=[("max", "max"), ("min", "min"), ("avg", "avg")], value="max", description="режим"
+        ),
         "row": _slider("строка выхода", 0, 0, 2),
         "col": _slider("столбец выхода", 0, 0, 2),
     }
-    views = {"image_data": data, "size": widgets.HTML(), "value": widgets.HTML(),
-             "picture": widgets.Image(format="png")}
-    children = [widgets.HBox([widgets.VBox([controls["kernel_size"], controls["stride"], controls["mode"]]),
-                              widgets.VBox([controls["row"], controls["col"]])]),
-                views["size"], views["value"], views["picture"]]
+    views = {
+        "image_data": data,
+        "size": widgets.HTML(),
+        "value": widgets.HTML(),
+        "picture": widgets.Image(format="png"),
+    }
+    children = [
+        widgets.HBox(
+            [
+                widgets.VBox([controls["kernel_size"], controls["stride"], controls["mode"]]),
+                widgets.VBox([controls["row"], controls["col"]]),
+            ]
+        ),
+        views["size"],
+        views["value"],
+        views["picture"],
+    ]
     return Explorer(controls, views, children, _render_pool, name="pool-explorer")
 
 
 def _render_shapes(controls, views) -> None:
     """Связь калькулятора форм с :func:`cnn_course.explore.shape_table`."""
-    layers = [{"kind": controls[f"kind{i}"].value, "kernel_size": controls[f"kernel{i}"].value,
-               "stride": controls[f"stride{i}"].value, "padding": controls[f"padding{i}"].value,
-               "out_channels": controls[f"channels{i}"].value} for i in range(views["n_layers"])]
+    layers = [
+        {
+            "kind": controls[f"kind{i}"].value,
+            "kernel_size": controls[f"kernel{i}"].value,
+            "stride": controls[f"stride{i}"].value,
+            "padding": controls[f"padding{i}"].value,
+            "out_channels": controls[f"channels{i}"].value,
+        }
+        for i in range(views["n_layers"])
+    ]
     rows = shape_table(controls["size"].value, controls["in_channels"].value, layers)
     body = []
     for row in rows:
         if row.error:
-            body.append(f"<tr><td>{html.escape(row.label)}</td><td style='color:#b00020'><b>невозможно:</b> "
-                        f"{html.escape(row.error)}</td></tr>")
+            body.append(
+                f"<tr><td>{html.escape(row.label)}</td><td style='color:#b00020'><b>невозможно:</b> "
+                f"{html.escape(row.error)}</td></tr>"
+            )
         else:
             body.append(f"<tr><td>{html.escape(row.label)}</td><td><code>{row.shape}</code></td></tr>")
-    views["table"].value = ("<table><tr><th>слой</th><th>форма (batch, channels, H, W)</th></tr>"
-                            + "".join(body) + "</table>")
+    views["table"].value = (
+        "<table><tr><th>слой</th><th>форма (batch, channels, H, W)</th></tr>" + "".join(body) + "</table>"
+    )
 
 
 def shape_calculator(n_layers: int = 4) -> Explorer:
@@ -317,8 +387,9 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
     rows = [widgets.HBox([controls["size"], controls["in_channels"]])]
     for i in range(n_layers):
         kind, k, s, p, ch = preset[i] if i < len(preset) else ("нет", 3, 1, 0, 8)
-        controls[f"kind{i}"] = widgets.Dropdown(options=list(LAYER_KINDS), value=kind, description=f"слой {i + 1}",
-                                                layout=widgets.Layout(width="170px"))
+        controls[f"kind{i}"] = widgets.Dropdown(
+            options=list(LAYER_KINDS), value=kind, description=f"слой {i + 1}", layout=widgets.Layout(width="170px")
+        )
         controls[f"kernel{i}"] = _slider("ядро", k, 1, 7)
         controls[f"stride{i}"] = _slider("шаг", s, 1, 4)
         controls[f"padding{i}"] = _slider("padding", p, 0, 3)
@@ -330,7 +401,8 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
 
 def _render_classifier(controls, views) -> None:
     """Связь классификатора с :func:`cnn_course.pretrained.classify_image`."""
-    from .pretrained import classification_html, classify_image, decode_image
+    from .images import decode_image
+    from .pretrained import classification_html, classify_image
 
     files = controls["upload"].value
     image, label = views["default_image"], "пример: фотография Грейс Хоппер"
@@ -384,8 +456,14 @@ def image_classifier(model, weights, pretrained: bool = True, image=None) -> Exp
         "upload": widgets.FileUpload(accept="image/*", multiple=False, description="Загрузить картинку"),
         "topk": _slider("сколько классов", 5, 1, 10),
     }
-    views = {"table": widgets.HTML(), "picture": widgets.Image(format="png"), "model": model,
-             "weights": weights, "pretrained": pretrained, "default_image": image, "results": []}
-    children = [widgets.HBox([controls["upload"], controls["topk"]]),
-                widgets.HBox([views["table"], views["picture"]])]
+    views = {
+        "table": widgets.HTML(),
+        "picture": widgets.Image(format="png"),
+        "model": model,
+        "weights": weights,
+        "pretrained": pretrained,
+        "default_image": image,
+        "results": [],
+    }
+    children = [widgets.HBox([controls["upload"], controls["topk"]]), widgets.HBox([views["table"], views["picture"]])]
     return Explorer(controls, views, children, _render_classifier, name="image-classifier")

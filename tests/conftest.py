@@ -25,12 +25,17 @@ def default_runs() -> dict[int, dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CNN_COURSE_")}
     env["CNN_COURSE_MODE"] = "default"
     env.pop("MPLBACKEND", None)
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "run_lessons.py"), "--mode", "default",
-                           "--out", str(EXECUTED)], env=env, capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "run_lessons.py"), "--mode", "default", "--out", str(EXECUTED)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     runs_file = EXECUTED / "runs.json"
     if not runs_file.is_file():
         pytest.fail(f"прогон уроков не записал {runs_file}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    _TABLE[:] = [line for line in done.stdout.splitlines() if line][-(len(json.loads(runs_file.read_text())) + 3):]
+    _TABLE[:] = [line for line in done.stdout.splitlines() if line][-(len(json.loads(runs_file.read_text())) + 3) :]
     return {run["number"]: run for run in json.loads(runs_file.read_text())}
 
 

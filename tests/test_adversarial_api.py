@@ -11,7 +11,8 @@ import torch
 import torchvision
 
 import cnn_course as cc
-from cnn_course import data, explore, images, plotting, pretrained, shapes, widgets
+from cnn_course import images, plotting, widgets
+from cnn_course.sun import dataset as data
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 BAD = {"None": None, "строка": "abc", "тензор не той формы": torch.zeros(2, 0, 5, 5, 5, 5)}
@@ -22,8 +23,9 @@ CALLS = {
     "conv2d_naive(x)": lambda v: cc.conv2d_naive(v, torch.zeros(1, 1, 1, 1)),
     "conv2d_naive(weight)": lambda v: cc.conv2d_naive(torch.zeros(1, 1, 3, 3), v),
     "conv2d_im2col(x)": lambda v: cc.conv2d_im2col(v, torch.zeros(1, 1, 1, 1)),
-    "conv2d_im2col(bias)": lambda v: cc.conv2d_im2col(torch.zeros(1, 1, 3, 3), torch.zeros(1, 1, 1, 1),
-                                                      0 if v is None else v),
+    "conv2d_im2col(bias)": lambda v: cc.conv2d_im2col(
+        torch.zeros(1, 1, 3, 3), torch.zeros(1, 1, 1, 1), 0 if v is None else v
+    ),
     "conv2d_naive(stride)": lambda v: cc.conv2d_naive(torch.zeros(1, 1, 3, 3), torch.zeros(1, 1, 1, 1), stride=v),
     "pool2d_naive(x)": lambda v: cc.pool2d_naive(v, 2),
     "pool2d_naive(kernel_size)": lambda v: cc.pool2d_naive(torch.zeros(1, 1, 4, 4), v),
@@ -61,13 +63,14 @@ CALLS = {
     "pil_to_rgb": lambda v: images.pil_to_rgb(v),
     "SunDataset(path)": lambda v: data.SunDataset(v),
     "read_labels": lambda v: data.read_labels(v),
-    "open_rgb": lambda v: data.open_rgb(v),
-    "make_sun_dataset(root)": lambda v: data.make_sun_dataset(v if isinstance(v, str) else v, 1, 1,
-                                                              size=5 if isinstance(v, str) else 256, progress=False),
+    "open_rgb": lambda v: images.open_rgb(v),
+    "make_sun_dataset(root)": lambda v: data.make_sun_dataset(
+        v, 1, 1, size=5 if isinstance(v, str) else 256, progress=False
+    ),
     "make_sun_dataset(n_train)": lambda v: data.make_sun_dataset("/nonexistent/x", v, 1, progress=False),
     "classify_image(model)": lambda v: cc.classify_image(v, torch.zeros(3, 8, 8), W),
     "classify_image(image)": lambda v: cc.classify_image(torch.nn.Linear(1, 1), v, W),
-    "decode_image": lambda v: pretrained.decode_image(v),
+    "decode_image": lambda v: images.decode_image(v),
     "load_pretrained_vgg(name)": lambda v: cc.load_pretrained_vgg(v, download=False, verbose=False),
     "show_images": lambda v: plotting.show_images(v),
     "draw_grid": lambda v: plotting.draw_grid(None, v),

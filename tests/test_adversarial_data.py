@@ -24,7 +24,7 @@ from PIL import Image
 import cnn_course as cc
 from cnn_course import data as cdata
 from cnn_course import pretrained
-from cnn_course.data import DatasetExistsError, SunDataset, make_sun_dataset, read_labels
+from cnn_course.sun import DatasetExistsError, SunDataset, make_sun_dataset, read_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @contextlib.contextmanager
 def deadline(seconds):
     """Зависание превращается в провал теста, а не в остановку CI."""
+
     def boom(*_):
         raise TimeoutError(f"не уложилось в {seconds} с — зависание")
 
@@ -60,6 +61,7 @@ def _clone(src: Path, dst: Path) -> Path:
 
 
 # --- A1, A2: перезапись и прерывание --------------------------------------------------------------
+
 
 def test_existing_dataset_is_not_overwritten(small, tmp_path):
     root = _clone(small, tmp_path / "d")
@@ -118,12 +120,21 @@ def test_labels_vary_at_the_smallest_size(small):
     assert len({tuple(v) for v in labels}) > 1 and all(32 <= v <= 96 for xy in labels for v in xy)
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    (dict(root=None), TypeError), (dict(root=""), ValueError), (dict(sun_scale="big"), TypeError),
-    (dict(sun_scale=(0.1, 0.2)), ValueError), (dict(occlusion="often"), TypeError), (dict(occlusion=float("nan")), ValueError),
-    (dict(size=1_000_000), ValueError), (dict(n_train=10**9), ValueError), (dict(progress="no"), TypeError),
-    (dict(overwrite="yes"), TypeError),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        (dict(root=None), TypeError),
+        (dict(root=""), ValueError),
+        (dict(sun_scale="big"), TypeError),
+        (dict(sun_scale=(0.1, 0.2)), ValueError),
+        (dict(occlusion="often"), TypeError),
+        (dict(occlusion=float("nan")), ValueError),
+        (dict(size=1_000_000), ValueError),
+        (dict(n_train=10**9), ValueError),
+        (dict(progress="no"), TypeError),
+        (dict(overwrite="yes"), TypeError),
+    ],
+)
 def test_make_sun_dataset_bad_arguments(kwargs, exc, tmp_path):
     args = dict(root=tmp_path / "x", n_train=1, n_test=1, size=128, progress=False) | kwargs
     with pytest.raises(exc, match="[а-яё]"):
@@ -132,8 +143,11 @@ def test_make_sun_dataset_bad_arguments(kwargs, exc, tmp_path):
 
 # --- A3, A4: ключи, ссылки, FIFO ------------------------------------------------------------------
 
-@pytest.mark.parametrize("key", ["../../../x.png", "/etc/passwd", "..", "a/../../b.png", "a\x00b.png", "C:\\x.png",
-                                 "./sun.png", "", "a//b.png"])
+
+@pytest.mark.parametrize(
+    "key",
+    ["../../../x.png", "/etc/passwd", "..", "a/../../b.png", "a\x00b.png", "C:\\x.png", "./sun.png", "", "a//b.png"],
+)
 def test_hostile_keys_refused(small, tmp_path, key):
     root = _clone(small, tmp_path / "d")
     (root / "train" / "format.json").write_text(json.dumps({key: [40, 40]}))
@@ -192,9 +206,16 @@ def test_labels_outside_the_picture(small, tmp_path, label):
         SunDataset(root, preload=True)
 
 
-@pytest.mark.parametrize("kwargs, exc", [(dict(path=None), TypeError), (dict(train="no"), TypeError),
-                                         (dict(transform="resize"), TypeError), (dict(preload=1), TypeError),
-                                         (dict(path=""), ValueError)])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        (dict(path=None), TypeError),
+        (dict(train="no"), TypeError),
+        (dict(transform="resize"), TypeError),
+        (dict(preload=1), TypeError),
+        (dict(path=""), ValueError),
+    ],
+)
 def test_sun_dataset_bad_arguments(small, kwargs, exc):
     args = dict(path=small) | kwargs
     with pytest.raises(exc, match="[а-яё]"):
@@ -202,6 +223,7 @@ def test_sun_dataset_bad_arguments(small, kwargs, exc):
 
 
 # --- картинки: 16 бит, огромные и вытянутые --------------------------------------------------------
+
 
 def _png(array, mode=None) -> bytes:
     buf = io.BytesIO()
@@ -211,7 +233,7 @@ def _png(array, mode=None) -> bytes:
 
 def test_16_bit_png_scaled_not_clipped():
     values = np.array([[0, 1000, 30000, 65535]], dtype=np.uint16)
-    img = cc.pretrained.decode_image(_png(values))
+    img = cc.images.decode_image(_png(values))
     assert np.asarray(img)[0, :, 0].tolist() == [0, 4, 117, 255]
 
 
@@ -230,7 +252,7 @@ def test_extreme_images_refused_quickly(w, h):
     with deadline(20):
         start = time.perf_counter()
         with pytest.raises(ValueError, match="вытянута|велика"):
-            cc.pretrained.decode_image(data)
+            cc.images.decode_image(data)
         with Image.open(io.BytesIO(data)) as img, pytest.raises(ValueError, match="вытянута|велика"):
             cc.classify_image(tiny, img, weights)
         assert time.perf_counter() - start < 5
@@ -247,13 +269,17 @@ def _tiny():
 
 @pytest.mark.parametrize("mode", ["L", "RGBA", "P", "I;16", "LA", "1", "CMYK", "I"])
 def test_classify_any_pil_mode(mode):
-    img = Image.new("RGB", (40, 30), (200, 100, 50)).convert(mode) if mode not in ("I;16",) else \
-        Image.fromarray(np.full((30, 40), 40000, dtype=np.uint16))
+    img = (
+        Image.new("RGB", (40, 30), (200, 100, 50)).convert(mode)
+        if mode not in ("I;16",)
+        else Image.fromarray(np.full((30, 40), 40000, dtype=np.uint16))
+    )
     assert len(cc.classify_image(_tiny(), img, WEIGHTS, topk=3)) == 3
 
 
-@pytest.mark.parametrize("image", [torch.full((3, 32, 32), 200.0), torch.full((3, 32, 32), -0.1),
-                                   torch.full((3, 32, 32), float("nan"))])
+@pytest.mark.parametrize(
+    "image", [torch.full((3, 32, 32), 200.0), torch.full((3, 32, 32), -0.1), torch.full((3, 32, 32), float("nan"))]
+)
 def test_classify_refuses_float_outside_unit_range(image):
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         cc.classify_image(_tiny(), image, WEIGHTS)
@@ -275,23 +301,32 @@ def test_classify_restores_train_mode_even_on_error():
 
 # --- загрузка весов -------------------------------------------------------------------------------
 
+
 @pytest.fixture(autouse=True)
 def _small_vgg(request, monkeypatch):
     """В тестах загрузки архитектура VGG-11 подменяется крошечной: проверяется логика, а не 500 МБ весов."""
-    if "pretrained" in request.node.name or "timeout" in request.node.name or "proxy" in request.node.name \
-            or "download" in request.node.name or "deadline" in request.node.name:
+    if (
+        "pretrained" in request.node.name
+        or "timeout" in request.node.name
+        or "proxy" in request.node.name
+        or "download" in request.node.name
+        or "deadline" in request.node.name
+    ):
         monkeypatch.setattr(pretrained.torchvision.models, "vgg11", lambda weights=None: nn.Linear(2, 2))
 
-@pytest.mark.parametrize("timeout, exc", [(-1, ValueError), (0, ValueError), ("5", TypeError),
-                                          (float("inf"), ValueError), (None, TypeError)])
+
+@pytest.mark.parametrize(
+    "timeout, exc", [(-1, ValueError), (0, ValueError), ("5", TypeError), (float("inf"), ValueError), (None, TypeError)]
+)
 def test_bad_timeout(timeout, exc, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     with pytest.raises(exc, match="timeout"):
         cc.load_pretrained_vgg("vgg11", timeout=timeout, verbose=False)
 
 
-@pytest.mark.parametrize("error", [http.client.BadStatusLine("мусор"), http.client.IncompleteRead(b"x"),
-                                   ConnectionResetError("сброс")])
+@pytest.mark.parametrize(
+    "error", [http.client.BadStatusLine("мусор"), http.client.IncompleteRead(b"x"), ConnectionResetError("сброс")]
+)
 def test_proxy_garbage_is_caught(error, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
 
@@ -347,6 +382,7 @@ def test_ctrl_c_during_download_removes_partial(tmp_path, monkeypatch):
 
 # --- командная строка -----------------------------------------------------------------------------
 
+
 class _Result:
     def __init__(self, returncode, stdout, stderr):
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
@@ -389,15 +425,20 @@ def test_cli_dataset_twice_refused_then_overwrite(tmp_path):
     assert res.returncode == 0 and len(json.loads((out / "train" / "format.json").read_text())) == 3
 
 
-@pytest.mark.parametrize("args, text", [
-    (["sun-dataset"], "обязательных"), (["sun-dataset", "--out", ""], "путь пуст"),
-    (["sun-dataset", "--out", "X", "--size", "1000000"], "от 128 до 2048"),
-    (["sun-dataset", "--out", "X", "--n-train", "abc"], "целое"),
-    (["sun-dataset", "--out", "X", "--bogus"], "неизвестные аргументы"),
-    (["train-sun", "--data", "X", "--recipe", "slow"], "недопустимое значение"),
-    (["train-sun"], "обязательных"), (["frobnicate"], "недопустимое значение"),
-    (["train-sun", "--data", "X", "--out", ""], "путь пуст"),
-])
+@pytest.mark.parametrize(
+    "args, text",
+    [
+        (["sun-dataset"], "обязательных"),
+        (["sun-dataset", "--out", ""], "путь пуст"),
+        (["sun-dataset", "--out", "X", "--size", "1000000"], "от 128 до 2048"),
+        (["sun-dataset", "--out", "X", "--n-train", "abc"], "целое"),
+        (["sun-dataset", "--out", "X", "--bogus"], "неизвестные аргументы"),
+        (["train-sun", "--data", "X", "--recipe", "slow"], "недопустимое значение"),
+        (["train-sun"], "обязательных"),
+        (["frobnicate"], "недопустимое значение"),
+        (["train-sun", "--data", "X", "--out", ""], "путь пуст"),
+    ],
+)
 def test_cli_argparse_speaks_russian(args, text, tmp_path):
     res = cli(*args, cwd=tmp_path)
     _no_traceback_russian(res)
@@ -407,8 +448,9 @@ def test_cli_argparse_speaks_russian(args, text, tmp_path):
 def test_cli_out_is_a_file_or_under_a_file(tmp_path):
     (tmp_path / "file").write_text("x")
     _no_traceback_russian(cli("sun-dataset", "--out", tmp_path / "file", "--n-train", 1, "--n-test", 1, "--size", 128))
-    _no_traceback_russian(cli("sun-dataset", "--out", tmp_path / "file" / "d", "--n-train", 1, "--n-test", 1,
-                              "--size", 128))
+    _no_traceback_russian(
+        cli("sun-dataset", "--out", tmp_path / "file" / "d", "--n-train", 1, "--n-test", 1, "--size", 128)
+    )
     assert (tmp_path / "file").read_text() == "x"
 
 
@@ -450,10 +492,24 @@ def test_cli_train_on_broken_first_image(small, tmp_path, damage):
 
 
 def test_cli_ctrl_c_gives_130_and_leaves_nothing(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "cnn_course", "sun-dataset", "--out", str(tmp_path / "big"),
-                             "--n-train", "3000", "--n-test", "10"],
-                            env={**os.environ, "CNN_COURSE_FAST": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cnn_course",
+            "sun-dataset",
+            "--out",
+            str(tmp_path / "big"),
+            "--n-train",
+            "3000",
+            "--n-test",
+            "10",
+        ],
+        env={**os.environ, "CNN_COURSE_FAST": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline_at = time.monotonic() + 60
     while time.monotonic() < deadline_at and not any(p.name.startswith(".big") for p in tmp_path.iterdir()):
         time.sleep(0.1)

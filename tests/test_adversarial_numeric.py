@@ -22,6 +22,7 @@ INT_DTYPES = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]
 
 # --- B1: MinPool на целых ------------------------------------------------------------------------
 
+
 def test_minpool_uint8_review_case():
     x = torch.tensor([[[[0, 5], [200, 3]]]], dtype=torch.uint8)
     assert cc.MinPool2d(2)(x).item() == 0
@@ -37,8 +38,9 @@ def _reference_min(x, dims, k, s, p, d, ceil):
 
 @pytest.mark.parametrize("dtype", INT_DTYPES + [torch.float32, torch.float64])
 @pytest.mark.parametrize("dims", [1, 2, 3])
-@pytest.mark.parametrize("k,s,p,d,ceil", [(2, None, 0, 1, False), (3, 2, 1, 1, True), (2, 1, 1, 2, False),
-                                          (3, 3, 0, 1, True)])
+@pytest.mark.parametrize(
+    "k,s,p,d,ceil", [(2, None, 0, 1, False), (3, 2, 1, 1, True), (2, 1, 1, 2, False), (3, 3, 0, 1, True)]
+)
 def test_minpool_all_dtypes_match_reference(dtype, dims, k, s, p, d, ceil):
     gen = torch.Generator().manual_seed(dims * 7 + k)
     info = torch.iinfo(dtype) if not dtype.is_floating_point else None
@@ -57,20 +59,34 @@ def test_minpool_all_dtypes_match_reference(dtype, dims, k, s, p, d, ceil):
     assert torch.equal(flat.gather(2, idx.flatten(2)), values.flatten(2))  # индексы указывают на минимумы
 
 
-@pytest.mark.parametrize("bad, exc", [
-    (dict(kernel_size=0), ValueError), (dict(kernel_size=-1), ValueError), (dict(kernel_size="2"), TypeError),
-    (dict(kernel_size=2, padding=2), ValueError), (dict(kernel_size=2, ceil_mode="no"), TypeError),
-    (dict(kernel_size=2.0), TypeError), (dict(kernel_size=(2, 2, 2)), ValueError),
-])
+@pytest.mark.parametrize(
+    "bad, exc",
+    [
+        (dict(kernel_size=0), ValueError),
+        (dict(kernel_size=-1), ValueError),
+        (dict(kernel_size="2"), TypeError),
+        (dict(kernel_size=2, padding=2), ValueError),
+        (dict(kernel_size=2, ceil_mode="no"), TypeError),
+        (dict(kernel_size=2.0), TypeError),
+        (dict(kernel_size=(2, 2, 2)), ValueError),
+    ],
+)
 def test_minpool_bad_arguments(bad, exc):
     with pytest.raises(exc, match="[а-яё]"):
         cc.MinPool2d(**bad)
 
 
-@pytest.mark.parametrize("x, exc", [
-    (torch.ones(1, 1, 4, 4, dtype=torch.bool), TypeError), ([[1.0, 2.0]], TypeError), (None, TypeError),
-    (torch.ones(4), ValueError), (torch.ones(1, 1, 1, 2, 2), ValueError), (torch.ones(1, 1, 1, 1), ValueError),
-])
+@pytest.mark.parametrize(
+    "x, exc",
+    [
+        (torch.ones(1, 1, 4, 4, dtype=torch.bool), TypeError),
+        ([[1.0, 2.0]], TypeError),
+        (None, TypeError),
+        (torch.ones(4), ValueError),
+        (torch.ones(1, 1, 1, 2, 2), ValueError),
+        (torch.ones(1, 1, 1, 1), ValueError),
+    ],
+)
 def test_minpool_bad_inputs(x, exc):
     with pytest.raises(exc, match="[а-яё]"):
         cc.MinPool2d(2)(x)
@@ -95,9 +111,14 @@ def test_empty_kernels_refused(conv, wshape):
 
 
 @pytest.mark.parametrize("conv", CONVS)
-@pytest.mark.parametrize("xd, wd, bd", [(torch.float32, torch.float32, torch.float64),
-                                        (torch.float64, torch.float64, torch.float32),
-                                        (torch.float32, torch.float64, None)])
+@pytest.mark.parametrize(
+    "xd, wd, bd",
+    [
+        (torch.float32, torch.float32, torch.float64),
+        (torch.float64, torch.float64, torch.float32),
+        (torch.float32, torch.float64, None),
+    ],
+)
 def test_mixed_dtypes_refused_like_torch(conv, xd, wd, bd):
     x, w = torch.randn(1, 2, 5, 5, dtype=xd), torch.randn(3, 2, 3, 3, dtype=wd)
     b = None if bd is None else torch.randn(3, dtype=bd)
@@ -139,13 +160,18 @@ def test_same_padding_refuses_bad_sizes(args):
         cc.same_padding(*args)
 
 
-@pytest.mark.parametrize("layers, exc", [
-    ([{"kind": "conv2d", "kernel_size": 3, "stride": 1, "padding": 0}], ValueError),
-    ([{"kind": "conv", "kernel_size": 3, "stride": 1, "padding": 0, "out_channels": 0}], ValueError),
-    ([{"kind": "conv", "kernel_size": 3, "stride": 1, "padding": 0}], ValueError),
-    ([{"kind": "maxpool", "kernel_size": "3", "stride": 1, "padding": 0}], TypeError),
-    (["conv"], TypeError), ("conv", TypeError), (None, TypeError),
-])
+@pytest.mark.parametrize(
+    "layers, exc",
+    [
+        ([{"kind": "conv2d", "kernel_size": 3, "stride": 1, "padding": 0}], ValueError),
+        ([{"kind": "conv", "kernel_size": 3, "stride": 1, "padding": 0, "out_channels": 0}], ValueError),
+        ([{"kind": "conv", "kernel_size": 3, "stride": 1, "padding": 0}], ValueError),
+        ([{"kind": "maxpool", "kernel_size": "3", "stride": 1, "padding": 0}], TypeError),
+        (["conv"], TypeError),
+        ("conv", TypeError),
+        (None, TypeError),
+    ],
+)
 def test_shape_table_refuses_bad_layers(layers, exc):
     with pytest.raises(exc, match="[а-яё]"):
         cc.shape_table(32, 3, layers)
@@ -159,6 +185,7 @@ def test_same_with_stride_is_explained_not_called_impossible():
 
 
 # --- формулы размеров против PyTorch на всей малой сетке -------------------------------------------
+
 
 def _agree(layer_fn, formula):
     """Либо оба отказываются, либо размеры равны. Возвращает 'ok' или 'refused'."""
@@ -176,8 +203,9 @@ def _agree(layer_fn, formula):
 def test_pool_formula_whole_small_grid(kind):
     counts = {"ok": 0, "refused": 0}
     dil = [1, 2, 3] if kind.startswith("max") else [1]
-    for size, k, s, p, d, ceil in itertools.product(range(1, 9), range(1, 6), [None, 1, 2, 3, 4], range(0, 3),
-                                                    dil, [False, True]):
+    for size, k, s, p, d, ceil in itertools.product(
+        range(1, 9), range(1, 6), [None, 1, 2, 3, 4], range(0, 3), dil, [False, True]
+    ):
         if 2 * p > k:
             with pytest.raises(ValueError, match="половины окна"):
                 cc.pool_output_size(size, k, s, p, d, ceil)
@@ -194,34 +222,54 @@ def test_pool_formula_whole_small_grid(kind):
         else:
             layer = nn.AvgPool2d(k, s, p, ceil_mode=ceil)
             shape = (1, 1, size, size)
-        counts[_agree(lambda: layer(torch.zeros(shape)).shape[-1],
-                      lambda: cc.pool_output_size(size, k, s, p, d, ceil))] += 1
+        counts[
+            _agree(lambda: layer(torch.zeros(shape)).shape[-1], lambda: cc.pool_output_size(size, k, s, p, d, ceil))
+        ] += 1
     assert counts["ok"] > 300 and counts["refused"] > 10, counts
 
 
 def test_review_ceil_case():
-    assert cc.pool_output_size(2, 3, ceil_mode=True) == 1 == nn.MaxPool2d(3, ceil_mode=True)(torch.zeros(1, 1, 2, 2)).shape[-1]
+    assert (
+        cc.pool_output_size(2, 3, ceil_mode=True)
+        == 1
+        == nn.MaxPool2d(3, ceil_mode=True)(torch.zeros(1, 1, 2, 2)).shape[-1]
+    )
 
 
 def test_conv_formula_whole_small_grid():
     counts = {"ok": 0, "refused": 0}
-    for size, k, s, p, d in itertools.product(range(1, 9), range(1, 6), range(1, 4), [0, 1, 2, "valid", "same"],
-                                              [1, 2, 3]):
+    for size, k, s, p, d in itertools.product(
+        range(1, 9), range(1, 6), range(1, 4), [0, 1, 2, "valid", "same"], [1, 2, 3]
+    ):
         if p == "same" and s > 1:
             with pytest.raises(ValueError, match="stride=1"):
                 cc.conv_output_size(size, k, s, p, d)
             continue
         layer = nn.Conv1d(1, 1, k, s, p, d)
-        counts[_agree(lambda: layer(torch.zeros(1, 1, size)).shape[-1],
-                      lambda: cc.conv_output_size(size, k, s, p, d))] += 1
+        counts[
+            _agree(lambda: layer(torch.zeros(1, 1, size)).shape[-1], lambda: cc.conv_output_size(size, k, s, p, d))
+        ] += 1
     assert counts["ok"] > 300 and counts["refused"] > 10, counts
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(n=st.integers(0, 2), c=st.integers(1, 3), f=st.integers(1, 3), h=st.integers(1, 7), w=st.integers(1, 7),
-       kh=st.integers(1, 4), kw=st.integers(1, 4), sh=st.integers(1, 3), sw=st.integers(1, 3),
-       ph=st.integers(0, 2), pw=st.integers(0, 2), dh=st.integers(1, 2), dw=st.integers(1, 2),
-       bias=st.booleans(), seed=st.integers(0, 1000))
+@given(
+    n=st.integers(0, 2),
+    c=st.integers(1, 3),
+    f=st.integers(1, 3),
+    h=st.integers(1, 7),
+    w=st.integers(1, 7),
+    kh=st.integers(1, 4),
+    kw=st.integers(1, 4),
+    sh=st.integers(1, 3),
+    sw=st.integers(1, 3),
+    ph=st.integers(0, 2),
+    pw=st.integers(0, 2),
+    dh=st.integers(1, 2),
+    dw=st.integers(1, 2),
+    bias=st.booleans(),
+    seed=st.integers(0, 1000),
+)
 def test_both_convolutions_match_torch_float64(n, c, f, h, w, kh, kw, sh, sw, ph, pw, dh, dw, bias, seed):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, c, h, w, dtype=torch.float64, generator=g)
@@ -240,6 +288,7 @@ def test_both_convolutions_match_torch_float64(n, c, f, h, w, kh, kw, sh, sw, ph
 
 
 # --- рецептивное поле: листья любых моделей против градиента ---------------------------------------
+
 
 def _as_avg(model):
     """Та же геометрия, но MaxPool → AvgPool: градиент идёт во все клетки окна (для измерения)."""
@@ -270,8 +319,9 @@ class Holder(nn.Module):
     def __init__(self):
         super().__init__()
         self.stem = nn.Conv2d(3, 4, 5, padding=2)
-        self.body = nn.Sequential(nn.BatchNorm2d(4), nn.Hardswish(), nn.MaxPool2d(2),
-                                  nn.Sequential(nn.Conv2d(4, 4, 3, dilation=2), nn.ReLU()))
+        self.body = nn.Sequential(
+            nn.BatchNorm2d(4), nn.Hardswish(), nn.MaxPool2d(2), nn.Sequential(nn.Conv2d(4, 4, 3, dilation=2), nn.ReLU())
+        )
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
 
     def forward(self, x):
@@ -279,17 +329,24 @@ class Holder(nn.Module):
 
 
 def _features_of(model):
-    return {"vgg": lambda m: m.features, "holder": lambda m: nn.Sequential(m.stem, m.body),
-            "heat": lambda m: m[:-1], "resnet": lambda m: nn.Sequential(*list(m.children())[:-2])}
+    return {
+        "vgg": lambda m: m.features,
+        "holder": lambda m: nn.Sequential(m.stem, m.body),
+        "heat": lambda m: m[:-1],
+        "resnet": lambda m: nn.Sequential(*list(m.children())[:-2]),
+    }
 
 
-@pytest.mark.parametrize("name, build, size", [
-    ("vgg", lambda: make_vgg("vgg-mini-64", seed=0), 96),
-    ("vgg", lambda: make_vgg([8, "M", 8, 8, "M", 8], seed=0), 64),
-    ("holder", Holder, 48),
-    ("heat", lambda: sun_heatmap_net(width=2, image_size=64, seed=0), 48),
-    ("resnet", lambda: torchvision.models.resnet18(), 480),
-])
+@pytest.mark.parametrize(
+    "name, build, size",
+    [
+        ("vgg", lambda: make_vgg("vgg-mini-64", seed=0), 96),
+        ("vgg", lambda: make_vgg([8, "M", 8, 8, "M", 8], seed=0), 64),
+        ("holder", Holder, 48),
+        ("heat", lambda: sun_heatmap_net(width=2, image_size=64, seed=0), 48),
+        ("resnet", lambda: torchvision.models.resnet18(), 480),
+    ],
+)
 def test_receptive_field_of_whole_models_matches_gradient(name, build, size):
     model = build()
     rf = cc.receptive_field(model)  # целая модель: контейнеры, голова, soft-argmax — пропускаются/останавливают
@@ -308,11 +365,16 @@ def test_receptive_field_vgg16_and_pointwise_layers():
             cc.receptive_field(bad)
 
 
-@pytest.mark.parametrize("shape, exc, text", [
-    ((1, 3, 64), cc.ShapeMismatchError, "4 измерениями"), (256, TypeError, "кортеж"),
-    ((1, 3, 0, 64), ValueError, "≥ 1"), ((1, 3, 100000, 100000), ValueError, "слишком много"),
-    ((1, 3, "64", 64), TypeError, "целое"),
-])
+@pytest.mark.parametrize(
+    "shape, exc, text",
+    [
+        ((1, 3, 64), cc.ShapeMismatchError, "4 измерениями"),
+        (256, TypeError, "кортеж"),
+        ((1, 3, 0, 64), ValueError, "≥ 1"),
+        ((1, 3, 100000, 100000), ValueError, "слишком много"),
+        ((1, 3, "64", 64), TypeError, "целое"),
+    ],
+)
 def test_trace_shapes_bad_shapes(shape, exc, text):
     with pytest.raises(exc, match=text):
         cc.trace_shapes(cc.sun_regressor(), shape)

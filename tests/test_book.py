@@ -7,9 +7,9 @@ import re
 import subprocess
 import sys
 
+import _browser
 import pytest
 
-import _browser
 from cnn_course.lessons import LESSONS as REGISTRY
 
 pytestmark = pytest.mark.browser
@@ -21,8 +21,19 @@ WITH_WIDGETS = [lesson.file for lesson in REGISTRY if lesson.widgets]
 def book(tmp_path_factory, executed_default):
     _browser.require_browser()
     out = tmp_path_factory.mktemp("book")
-    done = subprocess.run([sys.executable, str(_browser.ROOT / "tools" / "build_book.py"), "--out", str(out),
-                           "--executed", str(executed_default)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(_browser.ROOT / "tools" / "build_book.py"),
+            "--out",
+            str(out),
+            "--executed",
+            str(executed_default),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out
 
@@ -77,16 +88,22 @@ def test_lesson_page_works_offline(book, offline_page, name):
     page.goto((book / name.replace(".ipynb", ".html")).as_uri())
     page.wait_for_load_state("load")
     # рисунки: PNG из выводов ячеек действительно декодированы
-    page.wait_for_function("() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
-                           ".filter(i => i.complete && i.naturalWidth > 0).length > 0", timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
+        ".filter(i => i.complete && i.naturalWidth > 0).length > 0",
+        timeout=30_000,
+    )
     # формулы: MathJax (локальный) отрисовал их
-    page.wait_for_function("() => document.querySelectorAll('.MathJax_CHTML, mjx-container').length > 0",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.MathJax_CHTML, mjx-container').length > 0", timeout=60_000
+    )
     text = page.locator("body").inner_text()
     assert "Урок" in text
     if name in WITH_WIDGETS:
-        page.wait_for_function("() => document.querySelectorAll('.widget-slider, .jupyter-widgets.widget-inline-hbox')"
-                               ".length > 0", timeout=60_000)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.widget-slider, .jupyter-widgets.widget-inline-hbox').length > 0",
+            timeout=60_000,
+        )
         assert page.locator(".cc-explorer").count() >= 1
         assert not re.search(r"(IntSlider|FloatSlider|Explorer|VBox)\(", text), "виджет показан текстом"
     assert outside == [], f"страница пыталась выйти в сеть: {outside[:3]}"

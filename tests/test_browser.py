@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import time
 
+import _browser
 import pytest
 
-import _browser
 from cnn_course.lessons import LESSONS as REGISTRY
 
 pytestmark = pytest.mark.browser
@@ -102,8 +102,7 @@ def test_every_cell_runs_without_error_in_the_browser(opened, name):
 
 def _text(locator) -> str:
     locator.scroll_into_view_if_needed()
-    locator.page.wait_for_function("el => el.innerText.trim().length > 0", arg=locator.element_handle(),
-                                   timeout=30_000)
+    locator.page.wait_for_function("el => el.innerText.trim().length > 0", arg=locator.element_handle(), timeout=30_000)
     return locator.inner_text()
 
 
@@ -131,7 +130,14 @@ def _image_src(explorer) -> str:
 # (урок, CSS-класс обозревателя, ползунок, клавиша, что смотреть, что должно появиться)
 EXPLORERS = [
     ("01_convolution.ipynb", "conv-explorer", "stride", "ArrowRight", "size", r"stride=2.*выход 2×2"),
-    ("01_convolution.ipynb", "kernel-editor", "w22", "ArrowRight", "stats", r"Карта признаков: min"),  # угол ядра (в подписи w33): рисунок меняется, а не только масштаб
+    (
+        "01_convolution.ipynb",
+        "kernel-editor",
+        "w22",
+        "ArrowRight",
+        "stats",
+        r"Карта признаков: min",
+    ),  # угол ядра (в подписи w33): рисунок меняется, а не только масштаб
     ("02_pooling.ipynb", "pool-explorer", "kernel_size", "ArrowRight", "size", r"3×3"),
     ("03_conv_layers_and_shapes.ipynb", "shape-calculator", "size", "ArrowLeft", "table", r"\(1, 3, 255, 255\)"),
     ("05_vgg.ipynb", "image-classifier", "topk", "ArrowLeft", "table", r"класс ImageNet"),

@@ -7,8 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnn_course import (
-    KERNEL_NAMES, activation, classic_kernel, classic_kernels, conv2d_im2col, conv2d_naive,
-    filter_image, same_padding,
+    KERNEL_NAMES,
+    activation,
+    classic_kernel,
+    classic_kernels,
+    conv2d_im2col,
+    conv2d_naive,
+    filter_image,
+    same_padding,
 )
 
 FUNCS = [conv2d_naive, conv2d_im2col]
@@ -27,8 +33,7 @@ def conv_case(draw):
         ph = pw = 0
     else:
         stride = draw(st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))))
-        padding = draw(st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)),
-                                 st.just("valid")))
+        padding = draw(st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)), st.just("valid")))
         ph, pw = (0, 0) if padding == "valid" else (padding if isinstance(padding, tuple) else (padding, padding))
     eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     h = draw(st.integers(max(1, eh - 2 * ph), max(1, eh - 2 * ph) + 5))
@@ -101,9 +106,16 @@ class TestBadInput:
         with pytest.raises(ValueError, match=r"'valid', 'same'.*'full'"):
             func(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 3, 3), padding="full")
 
-    @pytest.mark.parametrize("kwargs,exc", [({"stride": 0}, ValueError), ({"padding": -1}, ValueError),
-                                            ({"dilation": 0}, ValueError), ({"stride": 1.5}, TypeError),
-                                            ({"stride": (1, 2, 3)}, ValueError)])
+    @pytest.mark.parametrize(
+        "kwargs,exc",
+        [
+            ({"stride": 0}, ValueError),
+            ({"padding": -1}, ValueError),
+            ({"dilation": 0}, ValueError),
+            ({"stride": 1.5}, TypeError),
+            ({"stride": (1, 2, 3)}, ValueError),
+        ],
+    )
     def test_bad_hyperparameters(self, func, kwargs, exc):
         with pytest.raises(exc):
             func(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 3, 3), **kwargs)
@@ -123,8 +135,11 @@ class TestBadInput:
 
 def test_classic_kernels():
     kernels = classic_kernels()
-    assert set(kernels) == set(KERNEL_NAMES) >= {"identity", "box_blur", "gaussian_blur", "sharpen",
-                                                 "sobel_x", "sobel_y", "laplacian", "emboss"}
+    assert (
+        set(kernels)
+        == set(KERNEL_NAMES)
+        >= {"identity", "box_blur", "gaussian_blur", "sharpen", "sobel_x", "sobel_y", "laplacian", "emboss"}
+    )
     for name, k in kernels.items():
         assert k.shape == (3, 3), name
     torch.testing.assert_close(kernels["box_blur"].sum(), torch.tensor(1.0))
@@ -143,13 +158,15 @@ def test_filter_image_identity_and_shape():
     out = filter_image(img, classic_kernel("identity", torch.float64))
     torch.testing.assert_close(out, img[0])
     out = filter_image(img[0], classic_kernel("sobel_x", torch.float64), bias=-0.5, act="relu")
-    expected = torch.relu(F.conv2d(img[None], classic_kernel("sobel_x", torch.float64)[None, None],
-                                   padding=1) - 0.5)[0, 0]
+    expected = torch.relu(F.conv2d(img[None], classic_kernel("sobel_x", torch.float64)[None, None], padding=1) - 0.5)[
+        0, 0
+    ]
     torch.testing.assert_close(out, expected)
 
 
-@pytest.mark.parametrize("name,fn", [("relu", torch.relu), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh),
-                                     ("none", lambda z: z)])
+@pytest.mark.parametrize(
+    "name,fn", [("relu", torch.relu), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh), ("none", lambda z: z)]
+)
 def test_activation(name, fn):
     z = torch.linspace(-3, 3, 13, dtype=torch.float64)
     torch.testing.assert_close(activation(z, name), fn(z))

@@ -13,9 +13,10 @@ import torch
 import torchvision.transforms.v2 as tfs
 from PIL import Image
 
-from cnn_course.data import SunDataset, load_image_tensor, make_sun_dataset, read_labels
+from cnn_course.images import load_image_tensor
 from cnn_course.models import sun_regressor
-from cnn_course.sungen import SPRITE_SIZE, SunStyle, draw_sun_image, sun_sprite
+from cnn_course.sun import SunDataset, make_sun_dataset, read_labels
+from cnn_course.sun.draw import SPRITE_SIZE, SunStyle, draw_sun_image, sun_sprite
 from cnn_course.train import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,9 @@ def test_different_seed_gives_different_dataset(tmp_path, sun_root):
     other = json.loads((tmp_path / "other" / "train" / "format.json").read_text())
     same = json.loads((sun_root / "train" / "format.json").read_text())
     assert other != same
-    assert (tmp_path / "other" / "train" / "sun_reg_1.png").read_bytes() != (sun_root / "train" / "sun_reg_1.png").read_bytes()
+    assert (tmp_path / "other" / "train" / "sun_reg_1.png").read_bytes() != (
+        sun_root / "train" / "sun_reg_1.png"
+    ).read_bytes()
 
 
 def test_sprite_is_centred_exactly():
@@ -170,8 +173,24 @@ def test_lecture_code_runs_unchanged(tmp_path):
 
 
 def test_cli_generates_the_dataset(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "cnn_course", "sun-dataset", "--out", str(tmp_path / "d"),
-                          "--n-train", "5", "--n-test", "3", "--seed", "2"], capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cnn_course",
+            "sun-dataset",
+            "--out",
+            str(tmp_path / "d"),
+            "--n-train",
+            "5",
+            "--n-test",
+            "3",
+            "--seed",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     assert len(json.loads((tmp_path / "d" / "train" / "format.json").read_text())) == 5
     bad = subprocess.run([sys.executable, "-m", "cnn_course", "sun-dataset"], capture_output=True, text=True)

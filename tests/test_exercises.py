@@ -43,10 +43,27 @@ TYPICAL = [
     ("conv.output_size", 32 + 2 - 5, "не учли шаг"),
     ("conv.output_size", 32 + 2 - 5 + 1, "не учли шаг"),
     ("conv.z_value", 4 - 1, "забыли прибавить смещение"),
-    ("conv.z_value", int((torch.flip(torch.tensor([[-1., 0, 1], [-2, 0, 2], [-1, 0, 1]]), (0, 1))
-                          * torch.tensor([[1., 2, 0], [0, 1, 3], [2, 1, 0]])).sum()) + 1, "перевернули ядро"),
-    ("conv.z_value", int((torch.flip(torch.tensor([[-1., 0, 1], [-2, 0, 2], [-1, 0, 1]]), (0, 1))
-                          * torch.tensor([[1., 2, 0], [0, 1, 3], [2, 1, 0]])).sum()), "забыли смещение"),
+    (
+        "conv.z_value",
+        int(
+            (
+                torch.flip(torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]), (0, 1))
+                * torch.tensor([[1.0, 2, 0], [0, 1, 3], [2, 1, 0]])
+            ).sum()
+        )
+        + 1,
+        "перевернули ядро",
+    ),
+    (
+        "conv.z_value",
+        int(
+            (
+                torch.flip(torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]), (0, 1))
+                * torch.tensor([[1.0, 2, 0], [0, 1, 3], [2, 1, 0]])
+            ).sum()
+        ),
+        "забыли смещение",
+    ),
     ("conv.dilation", (2 * 3, 9), "промежутков между тремя клетками два"),
     ("conv.dilation", (5, 5 * 5), "только в 9 клетках"),
     ("conv.dilation", (3, 9), "раздвигает клетки"),
@@ -76,7 +93,7 @@ TYPICAL = [
     ("sun.normalized_loss", 3072 / 128, "квадрат ошибки"),
     ("sun.normalized_loss", 3072, "128²"),
     ("sun.rmse", 7.398 / 2, "половина MSE"),
-    ("sun.rmse", 7.398 ** 2, "квадрат MSE"),
+    ("sun.rmse", 7.398**2, "квадрат MSE"),
     ("sun.coordinates", (40, 200), "Порядок обратный"),
     ("vgg.conv_params", 512 * 256 * 9, "Не забудьте смещения"),
     ("vgg.conv_params", 256 * 9, "умножьте на число фильтров 512 и добавьте 512 смещений"),
@@ -107,31 +124,45 @@ def test_typical_mistake_gets_its_hint(key, wrong, words):
 def test_every_targeted_hint_is_fed_its_typical_mistake():
     for key, ex in EXERCISES.items():
         for wrong, _ in ex.mistakes:
-            assert any(k == key and check(k, w).message == check(key, wrong).message for k, w, _ in TYPICAL), \
+            assert any(k == key and check(k, w).message == check(key, wrong).message for k, w, _ in TYPICAL), (
                 f"{key}: подсказку для {wrong!r} не проверяет ни одна типичная ошибка в TYPICAL"
+            )
 
 
 @pytest.mark.parametrize("key", sorted(EXERCISES))
 def test_general_hint_for_an_untargeted_wrong_answer(key):
     ex = EXERCISES[key]
-    wrong = (lambda x, w, b: my_conv2d(x, w, b) * 2) if ex.is_code else \
-        tuple(v + 1000 for v in ex.answer) if isinstance(ex.answer, tuple) else ex.answer + 1000
+    wrong = (
+        (lambda x, w, b: my_conv2d(x, w, b) * 2)
+        if ex.is_code
+        else tuple(v + 1000 for v in ex.answer)
+        if isinstance(ex.answer, tuple)
+        else ex.answer + 1000
+    )
     res = check(key, wrong)
     assert not res.ok and res.status == "wrong"
     assert ex.hint in res.message if not ex.is_code else "Неверно" in res.message
     assert f'reveal("{ex.number}")' in seen(res), "после неверного ответа ученик узнаёт, как открыть ответ"
 
 
-@pytest.mark.parametrize("key,right,wrongs", [
-    ("conv.params", sum(p.numel() for p in torch.nn.Conv2d(3, 16, 3).parameters()), [432, 160, 0, 449, 447]),
-    ("conv.output_size", conv_output_size(32, 5, stride=2, padding=1), [16, 14, 28]),
-    ("conv.z_value", 4, [3, -2, 5]),
-    ("conv.dilation", (conv_output_size(5, 3, dilation=2) and 2 * (3 - 1) + 1, torch.nn.Conv2d(1, 1, 3, dilation=2,
-                                                                                                bias=False).weight.numel()),
-     [(6, 9), (5, 25)]),
-    ("vgg.conv_params", 1180160, [1180161, 1180159, 1179648]),
-    ("vgg.stack_vs_big", (110592, 200704), [(110593, 200704)]),
-])
+@pytest.mark.parametrize(
+    "key,right,wrongs",
+    [
+        ("conv.params", sum(p.numel() for p in torch.nn.Conv2d(3, 16, 3).parameters()), [432, 160, 0, 449, 447]),
+        ("conv.output_size", conv_output_size(32, 5, stride=2, padding=1), [16, 14, 28]),
+        ("conv.z_value", 4, [3, -2, 5]),
+        (
+            "conv.dilation",
+            (
+                conv_output_size(5, 3, dilation=2) and 2 * (3 - 1) + 1,
+                torch.nn.Conv2d(1, 1, 3, dilation=2, bias=False).weight.numel(),
+            ),
+            [(6, 9), (5, 25)],
+        ),
+        ("vgg.conv_params", 1180160, [1180161, 1180159, 1179648]),
+        ("vgg.stack_vs_big", (110592, 200704), [(110593, 200704)]),
+    ],
+)
 def test_answers_computed_independently_and_integers_are_exact(key, right, wrongs):
     assert check(key, right)
     for w in wrongs:
@@ -140,7 +171,7 @@ def test_answers_computed_independently_and_integers_are_exact(key, right, wrong
 
 def test_dilation_answer_matches_pytorch():
     x = torch.zeros(1, 1, 5, 5)
-    assert torch.nn.Conv2d(1, 1, 3, dilation=2)(x).shape[-1] == 1     # ядро покрывает ровно 5×5
+    assert torch.nn.Conv2d(1, 1, 3, dilation=2)(x).shape[-1] == 1  # ядро покрывает ровно 5×5
     assert check("conv.dilation", (5, torch.nn.Conv2d(1, 1, 3, dilation=2, bias=False).weight.numel()))
 
 
@@ -193,7 +224,7 @@ def test_pending_answer_is_neutral_and_renders_code():
 def test_glyphs_are_in_dejavu_not_emoji():
     for res in (check("conv.params", 448), check("conv.params", 1), check("conv.params", ...), E.reveal("1.1")):
         text = seen(res)
-        assert not re.search("[\u2705\u274c\U0001F300-\U0001FAFF]", text), text
+        assert not re.search("[\u2705\u274c\U0001f300-\U0001faff]", text), text
     assert str(check("conv.params", 448)).startswith("\u2714")
     assert str(check("conv.params", 1)).startswith("\u2718")
 
@@ -210,18 +241,21 @@ def test_reveal_after_a_wrong_try():
     assert E.reveal("9.9").status == "invalid"
 
 
-@pytest.mark.parametrize("answer,words", [
-    ("448 штук", "Ожидалось число, получена строка"),
-    ("448", "без кавычек"),
-    (True, "логическое значение"),
-    (float("nan"), "не число"),
-    (float("inf"), "не число"),
-    ((448, 1), "Ожидалось одно число, а получен кортеж из 2\u00a0элементов"),
-    ([448], "список из 1\u00a0элемента"),
-    (torch.ones(3, 3), "массив формы (3, 3)"),
-    ("x" * 1_000_000, "…"),
-    (object(), "тип object"),
-])
+@pytest.mark.parametrize(
+    "answer,words",
+    [
+        ("448 штук", "Ожидалось число, получена строка"),
+        ("448", "без кавычек"),
+        (True, "логическое значение"),
+        (float("nan"), "не число"),
+        (float("inf"), "не число"),
+        ((448, 1), "Ожидалось одно число, а получен кортеж из 2\u00a0элементов"),
+        ([448], "список из 1\u00a0элемента"),
+        (torch.ones(3, 3), "массив формы (3, 3)"),
+        ("x" * 1_000_000, "…"),
+        (object(), "тип object"),
+    ],
+)
 def test_bad_answers_to_a_number_get_russian_messages(answer, words):
     res = check("conv.params", answer)
     assert not res.ok and res.status == "invalid"
@@ -229,13 +263,16 @@ def test_bad_answers_to_a_number_get_russian_messages(answer, words):
     assert len(res.message) < 300
 
 
-@pytest.mark.parametrize("answer,words", [
-    (8, "Ожидался кортеж из 4\u00a0чисел, а получено одно число"),
-    ((8, 16, 32), "Ожидался кортеж из 4\u00a0чисел, а в ответе 3\u00a0числа"),
-    ((8, 16, 32, 32, 1), "в ответе 5\u00a0чисел"),
-    ((8, 16, "32", 32), "в кортеже получена строка"),
-    (list(range(1_000_000)), "1\u202f000\u202f000\u00a0чисел"),
-])
+@pytest.mark.parametrize(
+    "answer,words",
+    [
+        (8, "Ожидался кортеж из 4\u00a0чисел, а получено одно число"),
+        ((8, 16, 32), "Ожидался кортеж из 4\u00a0чисел, а в ответе 3\u00a0числа"),
+        ((8, 16, 32, 32, 1), "в ответе 5\u00a0чисел"),
+        ((8, 16, "32", 32), "в кортеже получена строка"),
+        (list(range(1_000_000)), "1\u202f000\u202f000\u00a0чисел"),
+    ],
+)
 def test_bad_answers_to_a_shape_get_russian_messages(answer, words):
     res = check("pool.output_shape", answer)
     assert not res.ok and res.status == "invalid"
@@ -244,10 +281,10 @@ def test_bad_answers_to_a_shape_get_russian_messages(answer, words):
 
 
 def test_big_numbers_decimals_fractions_and_arrays():
-    assert not check("conv.params", 10 ** 400)
-    assert check("conv.params", 10 ** 400).status == "wrong"
-    assert check("sun.rmse", 10 ** 400).status == "wrong"
-    assert check("pool.modes", (4, -3, 10 ** 400)).status == "wrong"
+    assert not check("conv.params", 10**400)
+    assert check("conv.params", 10**400).status == "wrong"
+    assert check("sun.rmse", 10**400).status == "wrong"
+    assert check("pool.modes", (4, -3, 10**400)).status == "wrong"
     assert check("conv.params", decimal.Decimal("448"))
     assert check("sun.rmse", decimal.Decimal("2.72"))
     assert check("pool.modes", (4, -3, fractions.Fraction(1, 2)))
@@ -272,11 +309,14 @@ def _pool(x, k, mode):
 
 def test_lesson2_and_3_answers_computed_with_torch():
     from cnn_course import MinPool2d, receptive_field
+
     assert check("pool.output_shape", tuple(torch.nn.MaxPool2d(2)(torch.zeros(8, 16, 64, 64)).shape))
     win = torch.tensor([[[[1.0, -3.0], [4.0, 0.0]]]])
     assert check("pool.modes", (_pool(win, 2, "max").item(), MinPool2d(2)(win).item(), _pool(win, 2, "avg").item()))
     x = torch.zeros(1, 1, 7, 7)
-    assert check("pool.odd_size", (torch.nn.MaxPool2d(2)(x).shape[-1], torch.nn.MaxPool2d(2, ceil_mode=True)(x).shape[-1]))
+    assert check(
+        "pool.odd_size", (torch.nn.MaxPool2d(2)(x).shape[-1], torch.nn.MaxPool2d(2, ceil_mode=True)(x).shape[-1])
+    )
     assert check("shapes.conv_weight", torch.nn.Conv2d(3, 16, 5).weight.shape)
     blocks = []
     for c_in, c_out in [(3, 8), (8, 8), (8, 4)]:
@@ -291,7 +331,7 @@ def test_lesson2_and_3_answers_computed_with_torch():
 def test_sun_hint_numbers():
     # необученная сеть выдаёт ≈ 0: начальная MSE = E[p²] для p ~ U(32, 224) — это 128² + 192²/12
     p = torch.linspace(32, 224, 100_001, dtype=torch.float64)
-    assert abs((p ** 2).mean().item() - (128 ** 2 + 3072)) < 1
+    assert abs((p**2).mean().item() - (128**2 + 3072)) < 1
     assert abs(((p - 128) ** 2).mean().item() - 3072) < 1
     assert "19\u202f500" in EXERCISES["sun.normalized_loss"].explanation
     assert "после запятой" in EXERCISES["sun.rmse"].question

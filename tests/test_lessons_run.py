@@ -25,7 +25,9 @@ def test_lesson_in_default_mode(default_runs, lesson):
     run = default_runs[lesson.number]
     assert run["error"] is None, f"урок {lesson.file} упал в обычном режиме:\n{run['error']}"
     assert run["peak_mb"] <= PEAK_LIMIT_MB, (
-        f"урок {lesson.file}: пик памяти ядра {run['peak_mb']:.0f} МБ > {PEAK_LIMIT_MB} МБ")
+        f"урок {lesson.file}: пик памяти ядра {run['peak_mb']:.0f} МБ > {PEAK_LIMIT_MB} МБ"
+    )
     budget = lesson.budget_s["default"]
     assert run["seconds"] <= TIME_MARGIN * budget, (
-        f"урок {lesson.file}: {run['seconds']:.0f} с, а бюджет {budget} с (с запасом ×{TIME_MARGIN:g})")
+        f"урок {lesson.file}: {run['seconds']:.0f} с, а бюджет {budget} с (с запасом ×{TIME_MARGIN:g})"
+    )

@@ -31,8 +31,17 @@ def pool_case(draw):
     pp = padding if isinstance(padding, tuple) else (padding, padding)
     h = draw(st.integers(max(1, kk[0] - 2 * pp[0]), 9))
     w = draw(st.integers(max(1, kk[1] - 2 * pp[1]), 9))
-    return draw(st.integers(1, 2)), draw(st.integers(1, 3)), h, w, k, stride, padding, draw(st.sampled_from(
-        ["max", "min", "avg"])), draw(st.integers(0, 2**16))
+    return (
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 3)),
+        h,
+        w,
+        k,
+        stride,
+        padding,
+        draw(st.sampled_from(["max", "min", "avg"])),
+        draw(st.integers(0, 2**16)),
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -51,13 +60,16 @@ def test_stride_defaults_to_kernel_and_halves():
     assert nn.MaxPool2d(2)(x).shape == (2, 5, 16 // 2, 12 // 2)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"mode": "median"}, "'max', 'min', 'avg'"),
-    ({"kernel_size": 0}, "kernel_size"),
-    ({"kernel_size": 9}, r"Окно пулинга 9×9 больше входа.*6×6"),
-    ({"kernel_size": 2, "padding": 2}, "половины окна"),
-    ({"kernel_size": 2, "stride": 0}, "stride"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"mode": "median"}, "'max', 'min', 'avg'"),
+        ({"kernel_size": 0}, "kernel_size"),
+        ({"kernel_size": 9}, r"Окно пулинга 9×9 больше входа.*6×6"),
+        ({"kernel_size": 2, "padding": 2}, "половины окна"),
+        ({"kernel_size": 2, "stride": 0}, "stride"),
+    ],
+)
 def test_bad_input(kwargs, match):
     args = {"kernel_size": 2, **kwargs}
     with pytest.raises(ValueError, match=match):
@@ -75,9 +87,14 @@ def test_bad_tensor():
 CASES = [c for c in itertools.product([1, 2, 3], [None, 1, 2], [0, 1], [1, 2], [False, True]) if 2 * c[2] <= c[0]]
 
 
-@pytest.mark.parametrize("cls,maxcls,shape", [(MinPool1d, nn.MaxPool1d, (2, 3, 11)),
-                                              (MinPool2d, nn.MaxPool2d, (2, 3, 9, 10)),
-                                              (MinPool3d, nn.MaxPool3d, (1, 2, 7, 8, 9))])
+@pytest.mark.parametrize(
+    "cls,maxcls,shape",
+    [
+        (MinPool1d, nn.MaxPool1d, (2, 3, 11)),
+        (MinPool2d, nn.MaxPool2d, (2, 3, 9, 10)),
+        (MinPool3d, nn.MaxPool3d, (1, 2, 7, 8, 9)),
+    ],
+)
 @pytest.mark.parametrize("k,s,p,d,ceil", CASES)
 def test_min_pool_layers(cls, maxcls, shape, k, s, p, d, ceil):
     x = torch.randn(shape, dtype=torch.float64, generator=torch.Generator().manual_seed(k * 7 + p))

@@ -5,14 +5,17 @@ import pytest
 from cnn_course.settings import by_mode, fast_mode, run_mode
 
 
-@pytest.mark.parametrize("env,mode", [
-    ({}, "default"),
-    ({"CNN_COURSE_FAST": "1"}, "smoke"),
-    ({"CNN_COURSE_FAST": "0"}, "default"),
-    ({"CNN_COURSE_FULL": "1"}, "lecture"),
-    ({"CNN_COURSE_MODE": "lecture"}, "lecture"),
-    ({"CNN_COURSE_MODE": "Smoke ", "CNN_COURSE_FAST": "1"}, "smoke"),
-])
+@pytest.mark.parametrize(
+    "env,mode",
+    [
+        ({}, "default"),
+        ({"CNN_COURSE_FAST": "1"}, "smoke"),
+        ({"CNN_COURSE_FAST": "0"}, "default"),
+        ({"CNN_COURSE_FULL": "1"}, "lecture"),
+        ({"CNN_COURSE_MODE": "lecture"}, "lecture"),
+        ({"CNN_COURSE_MODE": "Smoke ", "CNN_COURSE_FAST": "1"}, "smoke"),
+    ],
+)
 def test_run_mode(monkeypatch, env, mode):
     for name in ("CNN_COURSE_FAST", "CNN_COURSE_FULL", "CNN_COURSE_MODE"):
         monkeypatch.delenv(name, raising=False)
@@ -24,11 +27,14 @@ def test_run_mode(monkeypatch, env, mode):
     assert by_mode(smoke=1, default=2) == (1 if mode == "smoke" else 2)
 
 
-@pytest.mark.parametrize("env,match", [
-    ({"CNN_COURSE_MODE": "fast"}, "CNN_COURSE_MODE"),
-    ({"CNN_COURSE_FAST": "1", "CNN_COURSE_FULL": "1"}, "сразу"),
-    ({"CNN_COURSE_MODE": "default", "CNN_COURSE_FAST": "1"}, "противоречит"),
-])
+@pytest.mark.parametrize(
+    "env,match",
+    [
+        ({"CNN_COURSE_MODE": "fast"}, "CNN_COURSE_MODE"),
+        ({"CNN_COURSE_FAST": "1", "CNN_COURSE_FULL": "1"}, "сразу"),
+        ({"CNN_COURSE_MODE": "default", "CNN_COURSE_FAST": "1"}, "противоречит"),
+    ],
+)
 def test_run_mode_rejects_contradictions(monkeypatch, env, match):
     for name in ("CNN_COURSE_FAST", "CNN_COURSE_FULL", "CNN_COURSE_MODE"):
         monkeypatch.delenv(name, raising=False)

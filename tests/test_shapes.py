@@ -6,8 +6,14 @@ import pytest
 import torch
 import torch.nn as nn
 
-from cnn_course import (ShapeMismatchError, conv_output_size, count_parameters, pool_output_size,
-                        receptive_field, trace_shapes)
+from cnn_course import (
+    ShapeMismatchError,
+    conv_output_size,
+    count_parameters,
+    pool_output_size,
+    receptive_field,
+    trace_shapes,
+)
 
 CONV = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
 POOL = {1: nn.MaxPool1d, 2: nn.MaxPool2d, 3: nn.MaxPool3d}
@@ -39,8 +45,7 @@ def test_pool_output_size_matches_layers(dims):
     """Формула и слой PyTorch согласны везде: либо оба отказываются, либо размеры равны (и с ceil_mode)."""
     checked = refused = 0
     sizes = [1, 2, 5, 8, 13] if dims < 3 else [2, 3, 8]
-    for size, k, s, p, d, ceil in itertools.product(sizes, [1, 2, 3], [None, 1, 2, 3], [0, 1], [1, 2],
-                                                    [False, True]):
+    for size, k, s, p, d, ceil in itertools.product(sizes, [1, 2, 3], [None, 1, 2, 3], [0, 1], [1, 2], [False, True]):
         if 2 * p > k:
             with pytest.raises(ValueError, match="половины окна"):
                 pool_output_size(size, k, s, p, d, ceil)
@@ -72,10 +77,20 @@ def test_bad_sizes(bad):
 
 def sun_model():
     return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 8, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 4, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(4096, 128), nn.ReLU(), nn.Linear(128, 2))
+        nn.Conv2d(3, 32, 3, padding="same"),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 8, 3, padding="same"),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 4, 3, padding="same"),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4096, 128),
+        nn.ReLU(),
+        nn.Linear(128, 2),
+    )
 
 
 def test_trace_shapes_on_lecture_model():
@@ -126,19 +141,26 @@ def measured_rf(layers, size=64):
     return int(rows.max() - rows.min() + 1)
 
 
-@pytest.mark.parametrize("spec", [
-    [("c", 3, 1, 1)], [("c", 3, 1, 1), ("c", 3, 1, 1)], [("c", 3, 1, 1)] * 3, [("c", 5, 1, 1), ("p", 2, 2, 1)],
-    [("c", 3, 1, 2), ("c", 3, 1, 1)], [("c", 3, 2, 1), ("c", 3, 1, 1), ("p", 3, 2, 1)],
-    [("c", 3, 1, 1), ("p", 2, 2, 1), ("c", 3, 1, 1), ("p", 2, 2, 1), ("c", 3, 1, 1), ("p", 2, 2, 1)],
-    [("c", 7, 2, 1), ("p", 3, 2, 1), ("c", 3, 1, 3)],
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        [("c", 3, 1, 1)],
+        [("c", 3, 1, 1), ("c", 3, 1, 1)],
+        [("c", 3, 1, 1)] * 3,
+        [("c", 5, 1, 1), ("p", 2, 2, 1)],
+        [("c", 3, 1, 2), ("c", 3, 1, 1)],
+        [("c", 3, 2, 1), ("c", 3, 1, 1), ("p", 3, 2, 1)],
+        [("c", 3, 1, 1), ("p", 2, 2, 1), ("c", 3, 1, 1), ("p", 2, 2, 1), ("c", 3, 1, 1), ("p", 2, 2, 1)],
+        [("c", 7, 2, 1), ("p", 3, 2, 1), ("c", 3, 1, 3)],
+    ],
+)
 def test_receptive_field_matches_gradient(spec):
     layers = []
     for kind, k, s, d in spec:
         layers.append(nn.Conv2d(1, 1, k, stride=s, dilation=d, bias=False) if kind == "c" else nn.AvgPool2d(k, s))
         layers.append(nn.ReLU() if kind == "c" else nn.Identity())
     rf = receptive_field(nn.Sequential(*layers))
-    assert rf.size == measured_rf([l for l in layers if not isinstance(l, nn.Identity)])
+    assert rf.size == measured_rf([layer for layer in layers if not isinstance(layer, nn.Identity)])
     stride = 1
     for _, _, s, _ in spec:
         stride *= s
@@ -150,6 +172,7 @@ def test_receptive_field_lecture_model_and_errors():
     assert (rf.size, rf.stride) == (22, 8)
     assert receptive_field([nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)]).size == 5
     from cnn_course import MinPool2d
+
     with_min = receptive_field([nn.Conv2d(1, 1, 3), MinPool2d(2), nn.Conv2d(1, 1, 3)])
     assert (with_min.size, with_min.stride) == (8, 2)  # MinPool2d меняет поле так же, как MaxPool2d
     with pytest.raises(TypeError, match="Upsample"):

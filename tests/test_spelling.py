@@ -2,9 +2,8 @@
 
 import os
 
-import pytest
-
 import _spell
+import pytest
 
 pytestmark = pytest.mark.skipif(
     not _spell.hunspell_available() and not os.environ.get("CI"),
@@ -17,8 +16,10 @@ def test_hunspell_present_in_ci():
 
 
 def test_checker_catches_typos_from_the_lecture():
-    text = ("Классы сверточнных слоев. MaxPool2d(kernel_size, stried=None): stried задаёт шаг; "
-            "если RGB, nj in_channels = 3. Свёрточные слои ищут признаки.")
+    text = (
+        "Классы сверточнных слоев. MaxPool2d(kernel_size, stried=None): stried задаёт шаг; "
+        "если RGB, nj in_channels = 3. Свёрточные слои ищут признаки."
+    )
     bad = _spell.misspelled(text)
     assert {"сверточнных", "stried", "nj"} <= set(bad)
     assert "Свёрточные" not in bad and "признаки" not in bad
@@ -36,5 +37,7 @@ def test_allowlist_covers_case_forms():
 @pytest.mark.parametrize("name", sorted(_spell.documents()))
 def test_document_spelling(name):
     bad = _spell.misspelled(_spell.documents()[name])
-    assert not bad, (f"{name}: слова не найдены в словарях: {bad}. Исправьте опечатку или, если это "
-                     f"термин, добавьте его в tests/spelling_allowlist.dic (форма 'слово/образец').")
+    assert not bad, (
+        f"{name}: слова не найдены в словарях: {bad}. Исправьте опечатку или, если это "
+        f"термин, добавьте его в tests/spelling_allowlist.dic (форма 'слово/образец')."
+    )

@@ -30,8 +30,10 @@ REJECTED = [
     (r"\b(?:average|avg)-?пулинг", "усредняющий пулинг"),
     (r"\baverage\s+[а-яё]", "усреднение, усредняющий пулинг"),
     (r"на\s+(?:более\s+|всё\s+более\s+)?крупном\s+масштабе", "в более крупном масштабе"),
-    (r"среднеквадратичн\w*\s+ошибк\w*\s*\(MSE\)|(?<!R)MSE\s*[—–-]\s*среднеквадратичн",
-     "MSE — средний квадрат ошибки; среднеквадратичная ошибка — это RMSE"),
+    (
+        r"среднеквадратичн\w*\s+ошибк\w*\s*\(MSE\)|(?<!R)MSE\s*[—–-]\s*среднеквадратичн",
+        "MSE — средний квадрат ошибки; среднеквадратичная ошибка — это RMSE",
+    ),
     (r"средн\w*\s+квадрат\w*\s+ошибк\w*\s*\(RMSE\)", "RMSE — среднеквадратичная ошибка (корень из MSE)"),
     (r"(?i)\bсверт|\bсвернут", "свёртка, свёрточный (с ё)"),
     (r"\bstried\b", "stride (шаг)"),
@@ -73,15 +75,25 @@ def problems(text: str) -> list[str]:
 
 
 def lesson_params():
-    return [pytest.param(les, id=les.stem, marks=[pytest.mark.xfail(strict=False, reason="урок правится отдельно")]
-                         if les.number in PENDING else []) for les in LESSONS]
+    return [
+        pytest.param(
+            les,
+            id=les.stem,
+            marks=[pytest.mark.xfail(strict=False, reason="урок правится отдельно")] if les.number in PENDING else [],
+        )
+        for les in LESSONS
+    ]
 
 
 @pytest.mark.parametrize("lesson", lesson_params())
 def test_lesson_terms(lesson):
     nb = json.loads((ROOT / "notebooks" / lesson.file).read_text(encoding="utf-8"))
-    bad = [f"{lesson.file}, ячейка {i}: {p}" for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown"
-           for p in problems("".join(c["source"]))]
+    bad = [
+        f"{lesson.file}, ячейка {i}: {p}"
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "markdown"
+        for p in problems("".join(c["source"]))
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -107,9 +119,21 @@ def test_readme_has_glossary_and_corrections():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "## Словарь" in text and "## Поправки к лекции" in text
     glossary = re.search(r"^## Словарь\n(.*?)(?=^## |\Z)", text, re.S | re.M).group(1)
-    for term in ("свёртка", "фильтр", "ядро", "карта признаков", "дилатация", "max-пулинг", "усредняющий пулинг",
-                 "рецептивное поле", "средний квадрат ошибки", "среднеквадратичная ошибка", "разделение весов",
-                 "локальная связность", "дообучение"):
+    for term in (
+        "свёртка",
+        "фильтр",
+        "ядро",
+        "карта признаков",
+        "дилатация",
+        "max-пулинг",
+        "усредняющий пулинг",
+        "рецептивное поле",
+        "средний квадрат ошибки",
+        "среднеквадратичная ошибка",
+        "разделение весов",
+        "локальная связность",
+        "дообучение",
+    ):
         assert term in glossary, f"в словаре README нет термина «{term}»"
 
 
@@ -120,8 +144,10 @@ def test_every_correction_callout_is_listed_in_readme():
         nb = json.loads((ROOT / "notebooks" / lesson.file).read_text(encoding="utf-8"))
         callouts = sum("".join(c["source"]).count(CALLOUT) for c in nb["cells"] if c["cell_type"] == "markdown")
         listed = section.count(f"(notebooks/{lesson.file})")
-        assert listed >= callouts, (f"{lesson.file}: поправок к лекции в уроке {callouts}, а в README «Поправки к "
-                                    f"лекции» ссылок на урок {listed}")
+        assert listed >= callouts, (
+            f"{lesson.file}: поправок к лекции в уроке {callouts}, а в README «Поправки к "
+            f"лекции» ссылок на урок {listed}"
+        )
 
 
 @pytest.mark.parametrize("key", sorted(EXERCISES))
@@ -132,11 +158,21 @@ def test_exercise_terms(key):
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("text", [
-    "разрежение (dilation)", "AveragePooling — отбор средних значений", "на более крупном масштабе",
-    "среднеквадратичную ошибку (MSE)", "Сверточные сети", "параметр stried", "«кубик» 3×3",
-    "пустой батч", "Наши функции объясняют это по-русски", "average размазывает",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "разрежение (dilation)",
+        "AveragePooling — отбор средних значений",
+        "на более крупном масштабе",
+        "среднеквадратичную ошибку (MSE)",
+        "Сверточные сети",
+        "параметр stried",
+        "«кубик» 3×3",
+        "пустой батч",
+        "Наши функции объясняют это по-русски",
+        "average размазывает",
+    ],
+)
 def test_rejected_variants_are_caught(text):
     assert problems(text), text
 

@@ -29,14 +29,14 @@ PENDING: set[int] = set()
 ROOT = Path(__file__).resolve().parent.parent
 
 _STRIP = [
-    re.compile(r"```.*?```", re.S),             # блоки кода
-    re.compile(r"`[^`\n]*`"),                    # код в строке
-    re.compile(r"\$\$.*?\$\$", re.S),            # формулы на отдельной строке
-    re.compile(r"\$[^$\n]+\$"),                  # формулы в строке
-    re.compile(r"https?://\S+"),                 # ссылки
-    re.compile(r"\]\([^)]*\)"),                  # адрес ссылки Markdown
-    re.compile(r"<[^>\n]+>"),                    # HTML-теги
-    re.compile(r"[Уу]пражнени\w*\s+\d+\.\d+"),   # номер упражнения «1.5» — не дробь
+    re.compile(r"```.*?```", re.S),  # блоки кода
+    re.compile(r"`[^`\n]*`"),  # код в строке
+    re.compile(r"\$\$.*?\$\$", re.S),  # формулы на отдельной строке
+    re.compile(r"\$[^$\n]+\$"),  # формулы в строке
+    re.compile(r"https?://\S+"),  # ссылки
+    re.compile(r"\]\([^)]*\)"),  # адрес ссылки Markdown
+    re.compile(r"<[^>\n]+>"),  # HTML-теги
+    re.compile(r"[Уу]пражнени\w*\s+\d+\.\d+"),  # номер упражнения «1.5» — не дробь
 ]
 
 UNITS = r"(?:мин|МБ|ГБ|КБ|МиБ|ГиБ|пикс\.|пикс|мс|ч|%|ГГц|с(?=[.,;:)]|$))"
@@ -77,33 +77,49 @@ def notebook_cells(lesson) -> list[tuple[int, str, str]]:
 
 
 def lesson_params():
-    return [pytest.param(les, id=les.stem, marks=[pytest.mark.xfail(strict=False, reason="урок правится отдельно")]
-                         if les.number in PENDING else []) for les in LESSONS]
+    return [
+        pytest.param(
+            les,
+            id=les.stem,
+            marks=[pytest.mark.xfail(strict=False, reason="урок правится отдельно")] if les.number in PENDING else [],
+        )
+        for les in LESSONS
+    ]
 
 
 @pytest.mark.parametrize("lesson", lesson_params())
 def test_lesson_markdown_typography(lesson):
-    bad = [f"{lesson.file}, ячейка {i}: {p}" for i, kind, src in notebook_cells(lesson) if kind == "markdown"
-           for p in problems(src)]
+    bad = [
+        f"{lesson.file}, ячейка {i}: {p}"
+        for i, kind, src in notebook_cells(lesson)
+        if kind == "markdown"
+        for p in problems(src)
+    ]
     assert not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize("lesson", lesson_params())
 def test_lesson_prints_numbers_with_fmt(lesson):
     pattern = re.compile(r"\{[^{}:\s]*:(?:[^{}]?[<>^=])?[+\-]?#?0?\d*,(?:\.\d+)?[a-z%]?\}|\.replace\(\s*[\"'],[\"']")
-    bad = [f"{lesson.file}, ячейка {i}: {m.group(0)!r} — печатайте числа через cc.fmt"
-           for i, kind, src in notebook_cells(lesson) if kind == "code" for m in pattern.finditer(src)]
+    bad = [
+        f"{lesson.file}, ячейка {i}: {m.group(0)!r} — печатайте числа через cc.fmt"
+        for i, kind, src in notebook_cells(lesson)
+        if kind == "code"
+        for m in pattern.finditer(src)
+    ]
     assert not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize("lesson", lesson_params())
 def test_first_cell_starts_the_lesson(lesson):
     code = [src for _, kind, src in notebook_cells(lesson) if kind == "code"]
-    assert f"cc.start_lesson({lesson.number})" in code[0], \
+    assert f"cc.start_lesson({lesson.number})" in code[0], (
         f"{lesson.file}: первая ячейка кода должна вызывать MODE = cc.start_lesson({lesson.number})"
+    )
     assert "Быстрый режим:" not in "\n".join(code)
-    assert not re.search(r"^torch\.manual_seed\([^)]*\)\s*$", code[0].strip().splitlines()[-1]), \
+    assert not re.search(r"^torch\.manual_seed\([^)]*\)\s*$", code[0].strip().splitlines()[-1]), (
         f"{lesson.file}: последняя строка первой ячейки напечатает <torch._C.Generator …>"
+    )
 
 
 def test_readme_typography():
@@ -127,25 +143,31 @@ def test_exercise_texts_typography(key):
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("text,rule", [
-    ("потеря 0.1875 на тесте", "десятичная точка"),
-    ("всего 138357544 параметров", "5+ цифр"),
-    ("всего 10 000 картинок", "не U+202F"),
-    ("обучение за 9 с.", "U+00A0"),
-    ("занимает 530 МБ", "U+00A0"),
-    ("доля 37%", "U+00A0"),
-    ("в упражнении 1.5 и в 1.5 раза", "десятичная точка"),
-    ('слово "свёртка"', "прямые кавычки"),
-    (r"$\text{kernel\_size}$", "MathJax"),
-])
+@pytest.mark.parametrize(
+    "text,rule",
+    [
+        ("потеря 0.1875 на тесте", "десятичная точка"),
+        ("всего 138357544 параметров", "5+ цифр"),
+        ("всего 10 000 картинок", "не U+202F"),
+        ("обучение за 9 с.", "U+00A0"),
+        ("занимает 530 МБ", "U+00A0"),
+        ("доля 37%", "U+00A0"),
+        ("в упражнении 1.5 и в 1.5 раза", "десятичная точка"),
+        ('слово "свёртка"', "прямые кавычки"),
+        (r"$\text{kernel\_size}$", "MathJax"),
+    ],
+)
 def test_rules_catch_typical_mistakes(text, rule):
     assert any(rule in p for p in problems(text)), (text, problems(text))
 
 
-@pytest.mark.parametrize("text", [
-    "потеря 0,1875; 138\u202f357\u202f544 параметров; 10\u202f000 картинок; 9\u00a0с; 530\u00a0МБ; 37\u00a0%",
-    "код `lr=0.001` и `\"same\"`, формула $0.5 x$, ссылка https://example.org/a.b, год 2016, 3×3",
-    "по одному нулю с каждой стороны: 1 с каждой стороны; упражнение 1.5, «Упражнение 4.2»",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "потеря 0,1875; 138\u202f357\u202f544 параметров; 10\u202f000 картинок; 9\u00a0с; 530\u00a0МБ; 37\u00a0%",
+        'код `lr=0.001` и `"same"`, формула $0.5 x$, ссылка https://example.org/a.b, год 2016, 3×3',
+        "по одному нулю с каждой стороны: 1 с каждой стороны; упражнение 1.5, «Упражнение 4.2»",
+    ],
+)
 def test_rules_accept_correct_text(text):
     assert problems(text) == []

@@ -1,8 +1,8 @@
 """VGG: конфигурации против torchvision, загрузка весов с сетью и без, классификация, виджет."""
 
 import datetime
-import io
 import hashlib
+import io
 import urllib.error
 
 import pytest
@@ -23,8 +23,9 @@ def _shapes(model):
     return [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
 
 
-@pytest.mark.parametrize("name,params", [("vgg11", 132863336), ("vgg13", 133047848), ("vgg16", 138357544),
-                                         ("vgg19", 143667240)])
+@pytest.mark.parametrize(
+    "name,params", [("vgg11", 132863336), ("vgg13", 133047848), ("vgg16", 138357544), ("vgg19", 143667240)]
+)
 @pytest.mark.parametrize("batch_norm", [False, True])
 def test_make_vgg_equals_torchvision(name, params, batch_norm):
     with torch.device("meta"):
@@ -46,8 +47,9 @@ def test_vgg16_and_vgg19_parameter_counts():
         assert cc.count_parameters(make_vgg("vgg19")) == 143_667_240
 
 
-@pytest.mark.parametrize("cfg,size", [("vgg-mini-64", 64), ("vgg-mini-128", 128), ("vgg-mini-64", 97),
-                                      ([8, "M", 16], 20)])
+@pytest.mark.parametrize(
+    "cfg,size", [("vgg-mini-64", 64), ("vgg-mini-128", 128), ("vgg-mini-64", 97), ([8, "M", 16], 20)]
+)
 def test_small_vggs_accept_any_input_size(cfg, size):
     model = make_vgg(cfg, num_outputs=2, pool_size=1, hidden=32, batch_norm=True, seed=0)
     out = model(torch.randn(3, 3, size, size))
@@ -209,8 +211,15 @@ def test_classify_image_returns_sorted_named_probabilities():
 def test_official_transforms_equal_the_v2_pipeline():
     weights = torchvision.models.VGG16_Weights.DEFAULT
     pil = Image.fromarray((cc.load_photo(None).permute(1, 2, 0) * 255).byte().numpy())
-    manual = tfs.Compose([tfs.Resize(256), tfs.CenterCrop(224), tfs.ToImage(), tfs.ToDtype(torch.float32, scale=True),
-                          tfs.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])])
+    manual = tfs.Compose(
+        [
+            tfs.Resize(256),
+            tfs.CenterCrop(224),
+            tfs.ToImage(),
+            tfs.ToDtype(torch.float32, scale=True),
+            tfs.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225]),
+        ]
+    )
     torch.testing.assert_close(manual(pil), weights.transforms()(pil))
 
 
@@ -221,11 +230,19 @@ def test_image_classifier_widget_reacts_to_upload_and_slider():
     buf = io.BytesIO()
     Image.new("RGB", (60, 40), (200, 30, 30)).save(buf, "PNG")
     stamp = datetime.datetime(2026, 1, 1)
-    widget.controls["upload"].value = ({"name": "red.png", "type": "image/png", "size": buf.tell(),
-                                        "content": memoryview(buf.getvalue()), "last_modified": stamp},)
+    widget.controls["upload"].value = (
+        {
+            "name": "red.png",
+            "type": "image/png",
+            "size": buf.tell(),
+            "content": memoryview(buf.getvalue()),
+            "last_modified": stamp,
+        },
+    )
     assert "red.png" in widget.views["table"].value
     widget.controls["topk"].value = 3
     assert len(widget.views["results"]) == 3 and widget.views["table"].value.count("<tr>") == 4
-    widget.controls["upload"].value = ({"name": "bad.png", "type": "image/png", "size": 3,
-                                        "content": memoryview(b"abc"), "last_modified": stamp},)
+    widget.controls["upload"].value = (
+        {"name": "bad.png", "type": "image/png", "size": 3, "content": memoryview(b"abc"), "last_modified": stamp},
+    )
     assert "Не получилось" in widget.views["table"].value

@@ -1,8 +1,8 @@
 """Виджеты: чистая логика против PyTorch, а сами виджеты реагируют на ползунки."""
 
 import pytest
-import torch.nn as nn
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from cnn_course import conv_step, explorer_kernel, integer_grid
@@ -24,12 +24,17 @@ def test_conv_step_matches_torch(k, stride, padding, dilation):
         with pytest.raises(ValueError, match="Ядро больше входа"):
             conv_step(img, kernel, stride=stride, padding=padding, dilation=dilation)
         return
-    expected = F.conv2d(img[None, None], kernel[None, None], torch.tensor([1.5], dtype=torch.float64),
-                        stride=stride, padding=padding, dilation=dilation)[0, 0]
+    expected = F.conv2d(
+        img[None, None],
+        kernel[None, None],
+        torch.tensor([1.5], dtype=torch.float64),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )[0, 0]
     for row in range(expected.shape[0]):
         for col in range(expected.shape[1]):
-            step = conv_step(img, kernel, bias=1.5, stride=stride, padding=padding, dilation=dilation,
-                             row=row, col=col)
+            step = conv_step(img, kernel, bias=1.5, stride=stride, padding=padding, dilation=dilation, row=row, col=col)
             torch.testing.assert_close(step.output, expected)
             assert step.z == pytest.approx(float(expected[row, col]))
             # слагаемые формулы действительно дают z
@@ -48,8 +53,15 @@ def test_conv_explorer_reacts_to_every_slider():
     size, formula, picture = (w.views[k] for k in ("size", "formula", "picture"))
     assert "выход 4×4" in size.value and bytes(picture.value).startswith(b"\x89PNG")
     seen = {(size.value, formula.value, bytes(picture.value))}
-    for name, value in [("stride", 2), ("padding", 1), ("dilation", 2), ("bias", 3), ("kernel_size", 2),
-                        ("row", 1), ("col", 1)]:
+    for name, value in [
+        ("stride", 2),
+        ("padding", 1),
+        ("dilation", 2),
+        ("bias", 3),
+        ("kernel_size", 2),
+        ("row", 1),
+        ("col", 1),
+    ]:
         w.controls[name].value = value
         state = (size.value, formula.value, bytes(picture.value))
         assert state not in seen, f"виджет не изменился после {name}={value}"
@@ -91,8 +103,9 @@ def test_kernel_editor_reacts():
     assert "min = 0.000" in stats.value
     w.controls["bias"].value = 0.5
     assert (stats.value, bytes(picture.value)) != after_preset
-    w.controls["w11"].value = 2.0
-    assert w.controls["w11"].value == 2.0 and bytes(picture.value).startswith(b"\x89PNG")
+    before_center = (stats.value, bytes(picture.value))
+    w.controls["w11"].value = 2.0  # центральный вес ядра: показанная карта должна измениться
+    assert (stats.value, bytes(picture.value)) != before_center and bytes(picture.value).startswith(b"\x89PNG")
 
 
 from cnn_course import pool_step, shape_table  # noqa: E402
@@ -104,8 +117,11 @@ from cnn_course.widgets import pool_explorer, shape_calculator  # noqa: E402
 def test_pool_step_matches_torch(mode, k, stride):
     img = integer_grid(7, 6, seed=k).double()
     x = img[None, None]
-    expected = {"max": F.max_pool2d(x, k, stride), "min": -F.max_pool2d(-x, k, stride),
-                "avg": F.avg_pool2d(x, k, stride)}[mode][0, 0]
+    expected = {
+        "max": F.max_pool2d(x, k, stride),
+        "min": -F.max_pool2d(-x, k, stride),
+        "avg": F.avg_pool2d(x, k, stride),
+    }[mode][0, 0]
     for row in range(expected.shape[0]):
         for col in range(expected.shape[1]):
             step = pool_step(img, k, stride, mode, row, col)
@@ -120,15 +136,23 @@ def test_pool_step_matches_torch(mode, k, stride):
 
 def test_shape_table_matches_real_layers():
     import itertools
-    kinds = {"conv": lambda c_in, l: nn.Conv2d(c_in, l["out_channels"], l["kernel_size"], l["stride"], l["padding"]),
-             "maxpool": lambda c_in, l: nn.MaxPool2d(l["kernel_size"], l["stride"], l["padding"]),
-             "avgpool": lambda c_in, l: nn.AvgPool2d(l["kernel_size"], l["stride"], l["padding"])}
+
+    kinds = {
+        "conv": lambda c_in, spec: nn.Conv2d(
+            c_in, spec["out_channels"], spec["kernel_size"], spec["stride"], spec["padding"]
+        ),
+        "maxpool": lambda c_in, spec: nn.MaxPool2d(spec["kernel_size"], spec["stride"], spec["padding"]),
+        "avgpool": lambda c_in, spec: nn.AvgPool2d(spec["kernel_size"], spec["stride"], spec["padding"]),
+    }
     checked = 0
-    for size, (k1, k2), s, p, kind in itertools.product([7, 16, 31], [(3, 2), (5, 3), (2, 2)], [1, 2], [0, 1],
-                                                        ["maxpool", "avgpool"]):
-        layers = [dict(kind="conv", kernel_size=k1, stride=s, padding=p, out_channels=5),
-                  dict(kind="нет", kernel_size=9, stride=1, padding=0, out_channels=1),
-                  dict(kind=kind, kernel_size=k2, stride=s, padding=p, out_channels=1)]
+    for size, (k1, k2), s, p, kind in itertools.product(
+        [7, 16, 31], [(3, 2), (5, 3), (2, 2)], [1, 2], [0, 1], ["maxpool", "avgpool"]
+    ):
+        layers = [
+            dict(kind="conv", kernel_size=k1, stride=s, padding=p, out_channels=5),
+            dict(kind="нет", kernel_size=9, stride=1, padding=0, out_channels=1),
+            dict(kind=kind, kernel_size=k2, stride=s, padding=p, out_channels=1),
+        ]
         rows = shape_table(size, 3, layers)
         x = torch.zeros(1, 3, size, size)
         channels = 3

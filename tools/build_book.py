@@ -17,7 +17,6 @@ import hashlib
 import html
 import io
 import json
-import os
 import re
 import shutil
 import sys
@@ -31,14 +30,26 @@ sys.path.insert(0, str(ROOT))
 
 from cnn_course.lessons import LESSONS  # noqa: E402
 from cnn_course.settings import MODE_NAMES, run_mode  # noqa: E402
+
 REGISTRY = "https://registry.npmjs.org"
 # пакет npm → (версия, какие пути взять из package/, куда положить в static/)
 VENDOR = {
     "@jupyter-widgets/html-manager": ("1.0.15", ["dist/"], "html-manager"),
     "requirejs": ("2.3.7", ["require.js"], "requirejs"),
-    "mathjax": ("2.7.9", ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions/", "jax/input/TeX/",
-                          "jax/element/", "jax/output/CommonHTML/", "fonts/HTML-CSS/TeX/woff/",
-                          "localization/en/"], "mathjax"),
+    "mathjax": (
+        "2.7.9",
+        [
+            "MathJax.js",
+            "config/TeX-AMS_CHTML-full.js",
+            "extensions/",
+            "jax/input/TeX/",
+            "jax/element/",
+            "jax/output/CommonHTML/",
+            "fonts/HTML-CSS/TeX/woff/",
+            "localization/en/",
+        ],
+        "mathjax",
+    ),
 }
 CDN_MARKERS = ("cdnjs.cloudflare.com", "cdn.jsdelivr.net", "unpkg.com")
 
@@ -64,8 +75,11 @@ def fetch_vendor(cache: Path, timeout: float = 60.0) -> Path:
         with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
             for member in tar.getmembers():
                 rel = member.name.split("/", 1)[1] if "/" in member.name else member.name
-                if not member.isfile() or rel.endswith(".map") or not any(
-                        rel == w or (w.endswith("/") and rel.startswith(w)) for w in wanted):
+                if (
+                    not member.isfile()
+                    or rel.endswith(".map")
+                    or not any(rel == w or (w.endswith("/") and rel.startswith(w)) for w in wanted)
+                ):
                     continue
                 out = dest / rel
                 out.parent.mkdir(parents=True, exist_ok=True)
@@ -80,8 +94,13 @@ def execute(src: Path, run_dir: Path, timeout: int):
     from nbclient import NotebookClient
 
     nb = nbformat.read(src, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                            resources={"metadata": {"path": str(run_dir)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        store_widget_state=True,
+        resources={"metadata": {"path": str(run_dir)}},
+    )
     client.execute()
     return nb
 
@@ -105,8 +124,7 @@ def render(nb, title: str) -> str:
         mermaid_layout_elk_js_url="",
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    nav = ('<nav style="padding:8px 16px;font-family:sans-serif"><a href="index.html">← Оглавление курса</a>'
-           "</nav>")
+    nav = '<nav style="padding:8px 16px;font-family:sans-serif"><a href="index.html">← Оглавление курса</a></nav>'
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
 
 
@@ -141,8 +159,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Собрать HTML-издание курса в build/book/.")
     parser.add_argument("--out", default=str(ROOT / "build" / "book"), help="папка книги (build/book)")
     parser.add_argument("--timeout", type=int, default=3600, help="тайм-аут одной ячейки, с")
-    parser.add_argument("--executed", default=None,
-                        help="папка с уже выполненными уроками (tools/run_lessons.py --out): не выполнять заново")
+    parser.add_argument(
+        "--executed",
+        default=None,
+        help="папка с уже выполненными уроками (tools/run_lessons.py --out): не выполнять заново",
+    )
     args = parser.parse_args(argv)
     mode = run_mode()
     out = Path(args.out)
@@ -177,9 +198,14 @@ def main(argv=None) -> int:
         (out / html_name).write_text(page, encoding="utf-8")
         items.append(f'<li><a href="{html_name}">{html.escape(title)}</a><br>{inline_markdown(about)}</li>')
         print(f"{name}: {time.perf_counter() - start:.0f} с → {out / html_name}")
-    (out / "index.html").write_text(INDEX.format(
-        items="\n".join(items), date=datetime.date.today().strftime("%d.%m.%Y"),
-        mode=MODE_NAMES[mode] if executed is None else "уроки выполнены заранее"), encoding="utf-8")
+    (out / "index.html").write_text(
+        INDEX.format(
+            items="\n".join(items),
+            date=datetime.date.today().strftime("%d.%m.%Y"),
+            mode=MODE_NAMES[mode] if executed is None else "уроки выполнены заранее",
+        ),
+        encoding="utf-8",
+    )
     print(f"Книга готова: {out / 'index.html'}")
     return 0
 

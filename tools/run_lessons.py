@@ -122,8 +122,13 @@ def run_lesson(path: Path, workdir: Path, timeout: int, verbose: bool = True) ->
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        store_widget_state=True,
+        resources={"metadata": {"path": str(workdir)}},
+    )
     error = None
     start = time.perf_counter()
     watcher = None
@@ -169,8 +174,11 @@ def run_all(mode: str, keys: list[str], out: Path | None, timeout: int) -> list[
             print(f"Урок {lesson.number} ({lesson.file}), режим {mode}…", flush=True)
             run, nb = run_lesson(work / lesson.file, work, timeout)
             runs.append(run)
-            print(f"  {run.seconds:.1f} с, пик памяти ядра {run.peak_mb:.0f} МБ"
-                  + (f"\n  ОШИБКА: {run.error}" if run.error else ""), flush=True)
+            print(
+                f"  {run.seconds:.1f} с, пик памяти ядра {run.peak_mb:.0f} МБ"
+                + (f"\n  ОШИБКА: {run.error}" if run.error else ""),
+                flush=True,
+            )
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
                 nbformat.write(nb, out / lesson.file)

@@ -16,7 +16,6 @@ import math
 import os
 import shutil
 import signal
-import stat
 import tempfile
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -25,21 +24,19 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.utils.data as data
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from tqdm.auto import tqdm
 
-from ._validate import MAX_IMAGE_SIDE, check_bool, check_int, check_path, describe
-from .images import pil_to_rgb
-from .sungen import MIN_IMAGE_SIZE, SunStyle, draw_sun_image
+from .._validate import MAX_IMAGE_SIDE, check_bool, check_int, check_path, describe
+from ..images import decode_file, open_regular
+from .draw import MIN_IMAGE_SIZE, SunStyle, draw_sun_image
 
-__all__ = ["make_sun_dataset", "SunDataset", "read_labels", "open_rgb", "load_image_tensor", "image_size",
-           "DatasetExistsError", "MAX_DATASET_SIZE"]
+__all__ = ["make_sun_dataset", "SunDataset", "read_labels", "DatasetExistsError", "MAX_DATASET_SIZE"]
 
 _SPLIT_CODES = {"train": 0, "test": 1}
 MAX_DATASET_SIZE = 2048  # сторона картинки набора: 10 000 картинок 2048×2048 — уже 120 ГБ при предзагрузке
 _MAX_IMAGES = 1_000_000
 _MAX_LABELS_BYTES = 64 * 2**20
-_MAX_IMAGE_BYTES = 256 * 2**20
 
 
 class DatasetExistsError(FileExistsError, ValueError):
@@ -152,8 +149,10 @@ def make_sun_dataset(
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=parent))
     except OSError as err:
-        raise PermissionError(f"root: не удалось создать папку рядом с {root}: {err.strerror or err}. "
-                              "Проверьте права на запись или укажите другую папку.") from None
+        raise PermissionError(
+            f"root: не удалось создать папку рядом с {root}: {err.strerror or err}. "
+            "Проверьте права на запись или укажите другую папку."
+        ) from None
     try:
         jobs = []
         for split, n in (("train", n_train), ("test", n_test)):
@@ -204,7 +203,11 @@ def _check_key(name, where) -> str:
     if not isinstance(name, str):
         raise ValueError(f"{where}: имя файла должно быть строкой, получено {describe(name)}")
     bad = (
-        not name or "\x00" in name or "\\" in name or os.path.isabs(name) or name.startswith("/")
+        not name
+        or "\x00" in name
+        or "\\" in name
+        or os.path.isabs(name)
+        or name.startswith("/")
         or any(part in ("", ".", "..") for part in name.split("/"))
     )
     if bad:
@@ -213,50 +216,6 @@ def _check_key(name, where) -> str:
             "например \"sun_reg_1.png\" (без абсолютного пути, '..', '\\\\' и нулевого символа)"
         )
     return name
-
-
-def _open_regular(path, what: str, *, inside=None, max_bytes: int = _MAX_IMAGE_BYTES):
-    """Открывает на чтение ОБЫЧНЫЙ файл (не папку, не FIFO, не устройство) — не блокируясь.
-
-    ``inside`` — папка, за пределы которой путь (после раскрытия символических ссылок) не
-    должен выходить. Проверка ``S_ISREG`` делается и до, и после открытия (``O_NONBLOCK``:
-    именованный канал без писателя не подвешивает ``open``).
-
-    Raises:
-        FileNotFoundError: файла нет.
-        ValueError: путь вне папки набора, не обычный файл или слишком большой.
-    """
-    real = os.path.realpath(path)
-    if inside is not None:
-        base = os.path.realpath(inside)
-        if os.path.commonpath([real, base]) != base:
-            raise ValueError(f"{what}: {path} указывает за пределы папки набора {inside} (символическая ссылка?); "
-                             "такие файлы не читаются")
-    try:
-        st = os.stat(real)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{what}: файл не найден: {path}") from None
-    except OSError as err:
-        raise ValueError(f"{what}: {path} не читается: {err.strerror or err}") from None
-    if not stat.S_ISREG(st.st_mode):
-        kind = "папка" if stat.S_ISDIR(st.st_mode) else "не обычный файл (канал FIFO, сокет или устройство)"
-        raise ValueError(f"{what}: {path} — {kind}; ожидался файл")
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(real, flags)
-    except OSError as err:
-        raise ValueError(f"{what}: {path} не открывается: {err.strerror or err}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError(f"{what}: {path} — не обычный файл; ожидался файл")
-        if st.st_size > max_bytes:
-            raise ValueError(f"{what}: {path} занимает {st.st_size / 2**20:.0f} МБ — слишком много "
-                             f"(допустимо до {max_bytes / 2**20:.0f} МБ)")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def read_labels(folder) -> dict[str, tuple[float, float]]:
@@ -277,95 +236,35 @@ def read_labels(folder) -> dict[str, tuple[float, float]]:
         )
     path = folder / "format.json"
     if not os.path.lexists(path):
-        raise FileNotFoundError(f"В папке {folder} нет файла format.json с метками {{\"имя.png\": [x, y]}}")
-    with _open_regular(path, "format.json", inside=folder, max_bytes=_MAX_LABELS_BYTES) as fp:
+        raise FileNotFoundError(f'В папке {folder} нет файла format.json с метками {{"имя.png": [x, y]}}')
+    with open_regular(path, "format.json", inside=folder, max_bytes=_MAX_LABELS_BYTES) as fp:
         raw = fp.read()
     try:
         table = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"Файл {path} — некорректный JSON: {err}") from None
     except RecursionError:
-        raise ValueError(f"Файл {path}: слишком глубокая вложенность JSON — ожидался плоский словарь "
-                         "{\"имя.png\": [x, y]}") from None
+        raise ValueError(
+            f'Файл {path}: слишком глубокая вложенность JSON — ожидался плоский словарь {{"имя.png": [x, y]}}'
+        ) from None
     if not isinstance(table, dict) or not table:
-        raise ValueError(f"В {path} ожидался непустой словарь {{\"имя.png\": [x, y]}}, получено {type(table).__name__}")
+        raise ValueError(f'В {path} ожидался непустой словарь {{"имя.png": [x, y]}}, получено {type(table).__name__}')
     for name, value in table.items():
         _check_key(name, f"{path}: ключ")
         ok = (
-            isinstance(value, (list, tuple)) and len(value) == 2
+            isinstance(value, (list, tuple))
+            and len(value) == 2
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
         )
         if not ok:
-            raise ValueError(f"В {path} метка файла {name!r} должна быть двумя числами [x, y], "
-                             f"получено {describe(value, 60)}")
+            raise ValueError(
+                f"В {path} метка файла {name!r} должна быть двумя числами [x, y], получено {describe(value, 60)}"
+            )
         if not all(0 <= v <= MAX_IMAGE_SIDE for v in value):
-            raise ValueError(f"В {path} метка файла {name!r} вне картинки: {value!r}; x и y — пиксели от 0 "
-                             "до стороны картинки")
+            raise ValueError(
+                f"В {path} метка файла {name!r} вне картинки: {value!r}; x и y — пиксели от 0 до стороны картинки"
+            )
     return table
-
-
-def _decode(fp, path, size: int | None) -> tuple[Image.Image, tuple[int, int]]:
-    """Декодирует открытый файл в RGB (размер проверен до декодирования); возвращает и исходный размер."""
-    try:
-        with Image.open(fp) as img:
-            original = img.size
-            rgb = pil_to_rgb(img, f"картинка {path}")
-    except Image.DecompressionBombError as err:
-        raise ValueError(f"Картинка {path} слишком велика: {err}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, EOFError) as err:
-        raise ValueError(f"Картинка {path} повреждена или это не картинка: {err}") from None
-    if size is not None and rgb.size != (size, size):
-        rgb = rgb.resize((size, size), Image.BOX)
-    return rgb, original
-
-
-def open_rgb(path, size: int | None = None, *, inside=None) -> Image.Image:
-    """Открывает картинку в RGB; ``size`` — уменьшить до size×size усреднением (``Image.BOX``).
-
-    Читается только обычный файл (не FIFO и не устройство), размер проверяется по заголовку
-    до декодирования; 16-битные картинки масштабируются в 8 бит (см. :func:`~cnn_course.images.pil_to_rgb`).
-
-    Args:
-        path: путь к файлу.
-        size: сторона результата или None.
-        inside: папка, за пределы которой путь не должен выходить (None — без проверки).
-
-    Raises:
-        FileNotFoundError: файла нет.
-        ValueError: файл повреждён, не картинка, не обычный файл, слишком большая картинка.
-    """
-    path = check_path(path, "path")
-    if size is not None:
-        size = check_int(size, "size", minimum=1, maximum=MAX_IMAGE_SIDE)
-    with _open_regular(path, "картинка", inside=inside) as fp:
-        return _decode(fp, path, size)[0]
-
-
-def image_size(path, *, inside=None) -> tuple[int, int]:
-    """(ширина, высота) картинки по заголовку файла, без декодирования пикселей.
-
-    Те же проверки, что у :func:`open_rgb`: только обычный файл внутри ``inside``, размер в пределах.
-
-    Raises:
-        FileNotFoundError, ValueError: как у :func:`open_rgb`.
-    """
-    path = check_path(path, "path")
-    with _open_regular(path, "картинка", inside=inside) as fp:
-        try:
-            with Image.open(fp) as img:
-                w, h = img.size
-        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, EOFError) as err:
-            raise ValueError(f"Картинка {path} повреждена или это не картинка: {err}") from None
-    from ._validate import check_image_size
-
-    check_image_size(w, h, f"картинка {path}")
-    return w, h
-
-
-def load_image_tensor(path, size: int | None = None, *, inside=None) -> torch.Tensor:
-    """Читает картинку (см. :func:`open_rgb`) в uint8-тензор формы (3, H, W)."""
-    arr = np.array(open_rgb(path, size, inside=inside))  # (H, W, 3), копия — тензор можно менять
-    return torch.from_numpy(arr).permute(2, 0, 1).contiguous()  # (3, H, W)
 
 
 class SunDataset(data.Dataset):
@@ -396,13 +295,23 @@ class SunDataset(data.Dataset):
             повреждённая или слишком большая картинка.
     """
 
-    def __init__(self, path, train=True, transform=None, *, preload: bool = False, size: int | None = None,
-                 progress: bool = False, limit: int | None = None):
+    def __init__(
+        self,
+        path,
+        train=True,
+        transform=None,
+        *,
+        preload: bool = False,
+        size: int | None = None,
+        progress: bool = False,
+        limit: int | None = None,
+    ):
         root = check_path(path, "path")
         train = check_bool(train, "train")
         if transform is not None and not callable(transform):
-            raise TypeError(f"transform: ожидалась функция (например, tfs.Compose([...])) или None, "
-                            f"получено {describe(transform)}")
+            raise TypeError(
+                f"transform: ожидалась функция (например, tfs.Compose([...])) или None, получено {describe(transform)}"
+            )
         preload = check_bool(preload, "preload")
         progress = check_bool(progress, "progress")
         if size is not None:
@@ -425,12 +334,14 @@ class SunDataset(data.Dataset):
     def _read(self, i: int, size: int | None) -> Image.Image:
         """Картинка i в RGB (уменьшенная до size) с проверкой, что метка лежит внутри неё."""
         name = self.files[i]
-        with _open_regular(os.path.join(self.path, name), "картинка", inside=self.path) as fp:
-            img, (w, h) = _decode(fp, os.path.join(self.path, name), size)
+        with open_regular(os.path.join(self.path, name), "картинка", inside=self.path) as fp:
+            img, (w, h) = decode_file(fp, os.path.join(self.path, name), size)
         x, y = self.targets[i]
         if not (0 <= x <= w and 0 <= y <= h):
-            raise ValueError(f"Метка картинки {name} = {[x, y]} вне картинки {w}×{h}: x — столбец от 0 до {w}, "
-                             f"y — строка от 0 до {h}. Исправьте format.json в {self.path}")
+            raise ValueError(
+                f"Метка картинки {name} = {[x, y]} вне картинки {w}×{h}: x — столбец от 0 до {w}, "
+                f"y — строка от 0 до {h}. Исправьте format.json в {self.path}"
+            )
         return img
 
     def _preload(self, size: int | None, progress: bool) -> torch.Tensor:
@@ -438,6 +349,7 @@ class SunDataset(data.Dataset):
 
         Ctrl-C не «проглатывается»: оставшиеся задания отменяются, исключение идёт дальше.
         """
+
         def tensor(i: int) -> torch.Tensor:
             arr = np.array(self._read(i, size))  # (H, W, 3)
             return torch.from_numpy(arr).permute(2, 0, 1)  # (3, H, W)
@@ -458,8 +370,14 @@ class SunDataset(data.Dataset):
 
         pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1))
         try:
-            for _ in tqdm(pool.map(fill, range(1, self.length)), total=self.length, initial=1,
-                          desc="Декодирование", disable=not progress, unit="img"):
+            for _ in tqdm(
+                pool.map(fill, range(1, self.length)),
+                total=self.length,
+                initial=1,
+                desc="Декодирование",
+                disable=not progress,
+                unit="img",
+            ):
                 pass
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)

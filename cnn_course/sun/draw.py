@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ._validate import check_int, check_real, describe
+from .._validate import check_int, check_real, describe
 
 __all__ = ["SunStyle", "SPRITE_SIZE", "MIN_IMAGE_SIZE", "sun_sprite", "draw_sun_image"]
 
@@ -47,8 +47,9 @@ class SunStyle:
             )
         check_int(self.size, "size", minimum=MIN_IMAGE_SIZE)
         if not isinstance(self.sun_scale, (tuple, list)) or len(self.sun_scale) != 2:
-            raise TypeError(f"sun_scale: ожидалась пара чисел (min, max), например (0.5, 1.0), "
-                            f"получено {describe(self.sun_scale)}")
+            raise TypeError(
+                f"sun_scale: ожидалась пара чисел (min, max), например (0.5, 1.0), получено {describe(self.sun_scale)}"
+            )
         lo = check_real(self.sun_scale[0], "sun_scale[0]")
         hi = check_real(self.sun_scale[1], "sun_scale[1]")
         object.__setattr__(self, "sun_scale", (lo, hi))
@@ -80,8 +81,8 @@ def sun_sprite(scale: float = 1.0, rotation: int = 0) -> Image.Image:
     sub = 4
     offsets = (np.arange(sub) + 0.5) / sub - 0.5
     grid = np.arange(SPRITE_SIZE, dtype=np.float64) - _HALF
-    yy = (grid[:, None, None, None] + offsets[None, None, :, None])  # (64, 1, 4, 1)
-    xx = (grid[None, :, None, None] + offsets[None, None, None, :])  # (1, 64, 1, 4)
+    yy = grid[:, None, None, None] + offsets[None, None, :, None]  # (64, 1, 4, 1)
+    xx = grid[None, :, None, None] + offsets[None, None, None, :]  # (1, 64, 1, 4)
     r = np.sqrt(xx**2 + yy**2)
     theta = np.arctan2(yy, xx) + rotation * (math.pi / 48)
     disk_r = 15.0 * scale

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from ._validate import check_choice, check_int
-from .data import SunDataset, image_size, read_labels
-from .models import reorder_relu_pool, sun_heatmap_net, sun_regressor
-from .settings import get_device
-from .checkpoint import check_checkpoint_path, save_checkpoint
-from .train import History, TensorLoader, fit, predict
+from .._validate import check_choice, check_int
+from ..checkpoint import check_checkpoint_path, save_checkpoint
+from ..images import downscale_tensor, image_size
+from ..models import reorder_relu_pool, sun_heatmap_net, sun_regressor
+from ..settings import get_device
+from ..train import History, TensorLoader, fit, predict
+from .dataset import SunDataset, read_labels
 
 __all__ = ["RECIPES", "SunRecipe", "SunResult", "sun_metrics", "sun_loaders", "train_sun", "recipe_model"]
 
@@ -47,12 +47,27 @@ class SunRecipe:
 
 RECIPES = {
     "lecture": SunRecipe(
-        "lecture", input_size=None, normalize_targets=False, epochs=5, batch_size=32, lr=1e-3,
-        weight_decay=1e-3, optimizer="adam", onecycle=False,
+        "lecture",
+        input_size=None,
+        normalize_targets=False,
+        epochs=5,
+        batch_size=32,
+        lr=1e-3,
+        weight_decay=1e-3,
+        optimizer="adam",
+        onecycle=False,
     ),
     "fast": SunRecipe(
-        "fast", input_size=64, normalize_targets=True, epochs=3, batch_size=64, lr=1e-2, weight_decay=1e-4,
-        optimizer="adamw", onecycle=True, width=8,
+        "fast",
+        input_size=64,
+        normalize_targets=True,
+        epochs=3,
+        batch_size=64,
+        lr=1e-2,
+        weight_decay=1e-4,
+        optimizer="adamw",
+        onecycle=True,
+        width=8,
     ),
 }
 
@@ -126,14 +141,15 @@ class SunResult:
             float32 (N, 2): (x, y) в пикселях исходной картинки.
         """
         if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
-            raise TypeError("images: ожидался uint8-тензор (N, 3, H, W) — например, SunDataset(..., preload=True).images")
+            raise TypeError(
+                "images: ожидался uint8-тензор (N, 3, H, W) — например, SunDataset(..., preload=True).images"
+            )
         size, shift = self.recipe.input_size, 0.5 if self.recipe.normalize_targets else 0.0
 
         def prepare(batch: torch.Tensor) -> torch.Tensor:  # по батчу: весь тест во float не нужен
-            x = batch.float() / 255.0
-            if size is not None and x.shape[-1] != size:
-                x = F.interpolate(x, size=(size, size), mode="area")  # как Image.BOX при целом коэффициенте
-            return x - shift
+            if size is not None and batch.shape[-1] != size:
+                batch = downscale_tensor(batch, size)  # тот же Image.BOX, что при предзагрузке для обучения
+            return batch.float() / 255.0 - shift
 
         out = predict(self.model, images, batch_size=256, channels_last=True, prepare=prepare)
         return out * self.scale + self.center
@@ -148,8 +164,17 @@ def _image_side(folder: Path) -> int:
     return w
 
 
-def sun_loaders(data_dir, size: int | None = None, *, batch_size: int = 32, normalize_targets: bool = True,
-                center_inputs: bool = True, seed: int = 0, progress: bool = False, limit: int | None = None):
+def sun_loaders(
+    data_dir,
+    size: int | None = None,
+    *,
+    batch_size: int = 32,
+    normalize_targets: bool = True,
+    center_inputs: bool = True,
+    seed: int = 0,
+    progress: bool = False,
+    limit: int | None = None,
+):
     """Предзагруженные загрузчики train и test набора в формате лекции.
 
     Картинки декодируются один раз (и при ``size`` уменьшаются до size×size), цели при
@@ -167,12 +192,24 @@ def sun_loaders(data_dir, size: int | None = None, *, batch_size: int = 32, norm
     norm = dict(target_center=c, target_scale=c or 1.0, shift=0.5 if center_inputs else 0.0)
     train = SunDataset(data_dir, train=True, preload=True, size=size, progress=progress, limit=limit)
     test = SunDataset(data_dir, train=False, preload=True, size=size, progress=progress)
-    return (TensorLoader(train.images, train.targets_tensor(), batch_size, shuffle=True, seed=seed, **norm),
-            TensorLoader(test.images, test.targets_tensor(), 250, **norm), side)
+    return (
+        TensorLoader(train.images, train.targets_tensor(), batch_size, shuffle=True, seed=seed, **norm),
+        TensorLoader(test.images, test.targets_tensor(), 250, **norm),
+        side,
+    )
 
 
-def train_sun(data_dir, recipe: str = "fast", *, epochs: int | None = None, device="auto", seed: int = 0,
-              progress: bool = True, out=None, live_plot: bool = False) -> SunResult:
+def train_sun(
+    data_dir,
+    recipe: str = "fast",
+    *,
+    epochs: int | None = None,
+    device="auto",
+    seed: int = 0,
+    progress: bool = True,
+    out=None,
+    live_plot: bool = False,
+) -> SunResult:
     """Обучает регрессор солнца на наборе в формате лекции и оценивает его на тесте.
 
     Args:
@@ -194,23 +231,46 @@ def train_sun(data_dir, recipe: str = "fast", *, epochs: int | None = None, devi
         out = check_checkpoint_path(out, "out")  # до обучения: не терять обученную модель из-за пути
     side = _image_side(Path(data_dir) / "train")
     if rec.input_size is None and side != 256:
-        raise ValueError(f"recipe='lecture': модель лекции ждёт картинки 256×256 (Linear(4096, 128) после трёх "
-                         f"пулингов), а в наборе {side}×{side}. Возьмите recipe='fast' или набор 256×256.")
+        raise ValueError(
+            f"recipe='lecture': модель лекции ждёт картинки 256×256 (Linear(4096, 128) после трёх "
+            f"пулингов), а в наборе {side}×{side}. Возьмите recipe='fast' или набор 256×256."
+        )
     start = time.perf_counter()
     train_loader, test_loader, side = sun_loaders(
-        data_dir, rec.input_size, batch_size=rec.batch_size, normalize_targets=rec.normalize_targets,
-        center_inputs=rec.normalize_targets, seed=seed, progress=progress)
+        data_dir,
+        rec.input_size,
+        batch_size=rec.batch_size,
+        normalize_targets=rec.normalize_targets,
+        center_inputs=rec.normalize_targets,
+        seed=seed,
+        progress=progress,
+    )
     preload_seconds = time.perf_counter() - start
     scale = side / 2 if rec.normalize_targets else 1.0
     model = recipe_model(rec, image_size=side, seed=seed)
     opt_cls = torch.optim.AdamW if rec.optimizer == "adamw" else torch.optim.Adam
     optimizer = opt_cls(model.parameters(), lr=rec.lr, weight_decay=rec.weight_decay)
-    history = fit(model, train_loader, test_loader, epochs=epochs, optimizer=optimizer,
-                  scheduler="onecycle" if rec.onecycle else None, device=dev, metrics=sun_metrics(scale),
-                  channels_last=True, progress=progress, live_plot=live_plot)
-    final = {"loss": history.test_loss[-1], "mse_px": history["mse_px"][-1],  # оценка после последней эпохи
-             "rmse_px": history["rmse_px"][-1], "images": len(test_loader.images)}
+    history = fit(
+        model,
+        train_loader,
+        test_loader,
+        epochs=epochs,
+        optimizer=optimizer,
+        scheduler="onecycle" if rec.onecycle else None,
+        device=dev,
+        metrics=sun_metrics(scale),
+        channels_last=True,
+        progress=progress,
+        live_plot=live_plot,
+    )
+    final = {
+        "loss": history.test_loss[-1],
+        "mse_px": history["mse_px"][-1],  # оценка после последней эпохи
+        "rmse_px": history["rmse_px"][-1],
+        "images": len(test_loader.images),
+    }
     if out is not None:
-        save_checkpoint(out, model, recipe=rec.name, epochs=epochs, image_size=side, width=rec.width,
-                        test_mse_px=final["mse_px"])
+        save_checkpoint(
+            out, model, recipe=rec.name, epochs=epochs, image_size=side, width=rec.width, test_mse_px=final["mse_px"]
+        )
     return SunResult(rec, model, history, final, preload_seconds, side, str(dev))
