@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HASH   := $(shell $(PYTHON) -c "import hashlib;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
 STAMP  := $(VENV)/.installed-$(HASH)
 
-.PHONY: lab test test-quick lessons setup bench bench-sun book clean
+.PHONY: lab test test-quick lint fmt strip lessons setup bench bench-sun book clean
 
 setup: $(STAMP)
 
@@ -24,12 +24,26 @@ lab: $(STAMP)
 
 # Все проверки: тесты пакета, уроки в проверочном режиме (nbval), уроки в обычном режиме ученика
 # (время и память, tests/test_lessons_run.py), браузер, книга.
-test: $(STAMP)
+test: $(STAMP) lint
 	CNN_COURSE_FAST=1 $(BIN)/python -m pytest
 
 # Быстрая проверка при работе над кодом: без обычного режима уроков, браузера и книги.
 test-quick: $(STAMP)
 	CNN_COURSE_FAST=1 $(BIN)/python -m pytest -m "not lessons and not browser"
+
+# Стиль кода: ruff (проверка и формат) по пакету, тестам, инструментам и урокам.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Привести код к стилю и убрать из уроков выводы (перед коммитом).
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/python tools/strip_outputs.py
+
+strip: $(STAMP)
+	$(BIN)/python tools/strip_outputs.py
 
 # Уроки в обычном режиме (или MODE=lecture): таблица «урок, секунды, пик памяти».
 MODE ?= default
