@@ -22,9 +22,9 @@ import torchvision
 from PIL import Image
 
 import cnn_course as cc
-from cnn_course import data as cdata
 from cnn_course import pretrained
 from cnn_course.sun import DatasetExistsError, SunDataset, make_sun_dataset, read_labels
+from cnn_course.sun import dataset as cdata
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,9 +5,9 @@
 
 Уроки выполняются по порядку в одной рабочей папке (копии notebooks/): как у ученика, урок 5
 берёт набор данных, созданный уроком 4. Выполненные ноутбуки (с выводами и состоянием виджетов)
-пишутся в ``--out`` — из них собирается книга. Пиковая память — наибольшая суммарная PSS процесса
-ядра и его дочерних процессов (опрос каждые 0,2 с; общие после fork страницы не считаются дважды)
-или пик самого ядра (VmHWM), что больше.
+пишутся в ``--out`` — из них собирается книга. Пиковая память — наибольшая сумма RSS ядра и PSS его
+дочерних процессов (опрос каждые 0,25 с; общие после fork страницы не считаются дважды) или пик
+самого ядра (VmHWM), что больше.
 
 Код возврата: 0 — все уроки выполнены без ошибок; 1 — где-то ошибка (таблица всё равно печатается).
 Бюджеты времени и памяти проверяет тест tests/test_lessons_run.py.
@@ -44,16 +44,19 @@ class LessonRun:
     error: str | None
 
 
-def _hwm_kb(pid: int) -> int:
-    """Пиковый RSS процесса (VmHWM) в КБ; 0, если процесса уже нет."""
+def _status_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) процесса в КБ из /proc/PID/status (дёшево); (0, 0), если процесса уже нет."""
+    rss = hwm = 0
     try:
         with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, hwm
 
 
 def _pss_kb(pid: int) -> int:
@@ -86,7 +89,7 @@ def _children(pid: int) -> list[int]:
 class MemoryWatcher(threading.Thread):
     """Опрашивает память (PSS) дерева процессов ядра и запоминает максимум (в МБ)."""
 
-    def __init__(self, pid: int, interval: float = 0.2):
+    def __init__(self, pid: int, interval: float = 0.25):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_kb = 0
@@ -101,9 +104,12 @@ class MemoryWatcher(threading.Thread):
                 if pid in seen:
                     continue
                 seen.add(pid)
-                total += _pss_kb(pid)
-                if pid == self.pid:
-                    self.peak_kb = max(self.peak_kb, _hwm_kb(pid))
+                if pid == self.pid:  # само ядро: RSS (дёшево) и его пик VmHWM
+                    rss, hwm = _status_kb(pid)
+                    total += rss
+                    self.peak_kb = max(self.peak_kb, hwm)
+                else:  # дочерние процессы после fork делят страницы ядра: PSS их не удваивает
+                    total += _pss_kb(pid)
                 stack += _children(pid)
             self.peak_kb = max(self.peak_kb, total)
             self.cell_peak_kb = max(self.cell_peak_kb, total)
