@@ -372,6 +372,23 @@ def _render_shapes(controls, views) -> None:
     )
 
 
+_KIND_TITLES = {"нет": "нет слоя", "conv": "свёртка", "maxpool": "max-пулинг", "avgpool": "усредняющий пулинг"}
+# какие ползунки что-то значат для слоя: у пулинга нет фильтров, у «нет слоя» — ничего
+_RELEVANT = {
+    "нет": (),
+    "conv": ("kernel", "stride", "padding", "channels"),
+    "maxpool": ("kernel", "stride", "padding"),
+    "avgpool": ("kernel", "stride", "padding"),
+}
+
+
+def _show_relevant(controls, i: int) -> None:
+    """Прячет ползунки слоя ``i``, которые для его типа ничего не меняют."""
+    relevant = _RELEVANT[controls[f"kind{i}"].value]
+    for name in ("kernel", "stride", "padding", "channels"):
+        controls[f"{name}{i}"].layout.display = None if name in relevant else "none"
+
+
 def shape_calculator(n_layers: int = 4) -> Explorer:
     """Калькулятор форм: размер входа и стопка из ``n_layers`` слоёв свёртки/пулинга с ползунками.
 
@@ -388,13 +405,18 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
     for i in range(n_layers):
         kind, k, s, p, ch = preset[i] if i < len(preset) else ("нет", 3, 1, 0, 8)
         controls[f"kind{i}"] = widgets.Dropdown(
-            options=list(LAYER_KINDS), value=kind, description=f"слой {i + 1}", layout=widgets.Layout(width="170px")
+            options=[(_KIND_TITLES[name], name) for name in LAYER_KINDS],
+            value=kind,
+            description=f"слой {i + 1}",
+            layout=widgets.Layout(width="240px"),
         )
         controls[f"kernel{i}"] = _slider("ядро", k, 1, 7)
         controls[f"stride{i}"] = _slider("шаг", s, 1, 4)
-        controls[f"padding{i}"] = _slider("padding", p, 0, 3)
+        controls[f"padding{i}"] = _slider("дополнение", p, 0, 3)
         controls[f"channels{i}"] = _slider("фильтров", ch, 1, 64)
         rows.append(widgets.HBox([controls[f"{n}{i}"] for n in ("kind", "kernel", "stride", "padding", "channels")]))
+        _show_relevant(controls, i)
+        controls[f"kind{i}"].observe(lambda change, i=i: _show_relevant(controls, i), names="value")
     views = {"table": widgets.HTML(), "n_layers": n_layers}
     return Explorer(controls, views, rows + [views["table"]], _render_shapes, name="shape-calculator")
 

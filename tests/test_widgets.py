@@ -1,5 +1,7 @@
 """Виджеты: чистая логика против PyTorch, а сами виджеты реагируют на ползунки."""
 
+import re
+
 import pytest
 import torch
 import torch.nn as nn
@@ -203,3 +205,16 @@ def test_shape_calculator_reacts_and_flags():
     w.controls["size"].value = 4
     w.controls["kernel2"].value = 7
     assert "невозможно" in table.value and "Выход пуст" in table.value
+
+
+def test_shape_calculator_speaks_russian_and_hides_what_does_nothing():
+    w = shape_calculator()
+    labels = [c.description for c in w.controls.values()]
+    assert not any(re.search(r"[A-Za-z]{3,}", label) for label in labels), labels
+    assert dict(w.controls["kind1"].options)["max-пулинг"] == "maxpool"
+    assert w.controls["channels1"].layout.display == "none"  # у пулинга нет фильтров
+    assert w.controls["channels0"].layout.display is None
+    w.controls["kind1"].value = "conv"
+    assert w.controls["channels1"].layout.display is None
+    w.controls["kind1"].value = "нет"
+    assert all(w.controls[f"{n}1"].layout.display == "none" for n in ("kernel", "stride", "padding", "channels"))
