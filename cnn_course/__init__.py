@@ -1,6 +1,22 @@
 """cnn_course — пакет интерактивного курса по свёрточным нейронным сетям на PyTorch.
 
-Уроки (папка notebooks/) импортируют всё отсюда; код помощников в уроки не копируется.
+Публичный API — то, что перечислено в ``__all__``; урок пишет ``import cnn_course as cc`` и
+зовёт ``cc.<имя>``, а обозреватели берёт из ``cnn_course.widgets`` (они тянут ipywidgets):
+
+- свёртка и пулинг своими руками: ``conv2d_naive``, ``conv2d_im2col``, ``pool2d_naive``,
+  ``MinPool1d/2d/3d``, классические ядра, ``filter_image``;
+- правила размеров: ``conv_output_size``, ``pool_output_size``, ``trace_shapes``,
+  ``receptive_field``, ``count_parameters``;
+- логика обозревателей (чистые функции): ``conv_step``, ``pool_step``, ``shape_table``;
+- данные и модели урока 4–5: ``SunDataset``, ``make_sun_dataset``, ``sun_regressor``,
+  ``sun_heatmap_net``, ``make_vgg``, ``load_pretrained_vgg``, ``classify_image``;
+- обучение, не знающее задачи: ``fit``, ``evaluate``, ``predict``, ``TensorLoader``, метрики
+  (``accuracy``, ``sun_metrics``), ``save_checkpoint`` / ``load_checkpoint``;
+- урок и его режимы: ``start_lesson``, ``run_mode``, ``by_mode``, ``get_device``, ``LESSONS``;
+- текст по-русски: ``fmt``, ``fmt_percent``, ``plural``; упражнения: ``exercise``, ``check``,
+  ``reveal``; демонстрация ошибки: ``expect_error``; рисунки: ``new_figure``, ``show_images``, …
+
+Служебные классы (шаги обозревателей, строки таблиц, ``CourseFigure``) живут в своих модулях.
 Импорт пакета ничего не меняет глобально: ни зёрен, ни стилей графиков.
 """
 
@@ -18,7 +34,7 @@ from .conv import (
 )
 from .demo import expect_error
 from .exercises import EXERCISES, CheckResult, check, exercise, reveal
-from .explore import LAYER_KINDS, ConvStep, PoolStep, ShapeRow, conv_step, explorer_kernel, pool_step, shape_table
+from .explore import conv_step, explorer_kernel, pool_step, shape_table
 from .formatting import count_words, fmt, fmt_percent, plural
 from .images import integer_grid, load_photo, to_grayscale
 from .lessons import LESSONS, Lesson, get_lesson, start_lesson
@@ -31,12 +47,11 @@ from .models import (
     sun_regressor,
     vgg_blocks,
 )
-from .plotting import CourseFigure, bar_chart, draw_grid, figure_to_png, new_figure, show_images, show_predictions
+from .plotting import bar_chart, draw_grid, new_figure, show_images, show_predictions
 from .pooling import POOL_MODES, MinPool1d, MinPool2d, MinPool3d, pool2d_naive
 from .pretrained import LoadedVGG, classify_image, load_pretrained_vgg
 from .settings import MODES, by_mode, fast_mode, get_device, run_mode
 from .shapes import (
-    LayerRow,
     ReceptiveField,
     ShapeMismatchError,
     ShapeTrace,
@@ -89,10 +104,6 @@ __all__ = [
     "exercise",
     "reveal",
     "expect_error",
-    "LAYER_KINDS",
-    "ConvStep",
-    "PoolStep",
-    "ShapeRow",
     "conv_step",
     "explorer_kernel",
     "pool_step",
@@ -105,10 +116,8 @@ __all__ = [
     "integer_grid",
     "load_photo",
     "to_grayscale",
-    "CourseFigure",
     "bar_chart",
     "draw_grid",
-    "figure_to_png",
     "new_figure",
     "show_images",
     "show_predictions",
@@ -130,7 +139,6 @@ __all__ = [
     "count_parameters",
     "receptive_field",
     "trace_shapes",
-    "LayerRow",
     "ReceptiveField",
     "ShapeMismatchError",
     "ShapeTrace",
