@@ -424,6 +424,7 @@ def test_unsafe_checkpoint_is_refused_without_advice_to_disable_safety(tmp_path)
         load_checkpoint(tmp_path / "junk.pt", _toy_model())
 
 
+@pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")  # L1Loss предупреждает и падает — это и проверяем
 def test_shape_mistakes_in_training_are_explained():
     images, targets = _toy(8)
     loader = TensorLoader(images, targets, 4)
