@@ -12,6 +12,7 @@ from cnn_course import (
     count_parameters,
     pool_output_size,
     receptive_field,
+    sun_regressor,
     trace_shapes,
 )
 
@@ -76,21 +77,8 @@ def test_bad_sizes(bad):
 
 
 def sun_model():
-    return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding="same"),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(32, 8, 3, padding="same"),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(8, 4, 3, padding="same"),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(4096, 128),
-        nn.ReLU(),
-        nn.Linear(128, 2),
-    )
+    """Модель лекции — из пакета (тест tests/test_data.py сверяет её с кодом лекции дословно)."""
+    return sun_regressor(seed=0)
 
 
 def test_trace_shapes_on_lecture_model():
