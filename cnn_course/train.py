@@ -38,6 +38,9 @@ class TrainingDiverged(FloatingPointError):
     """Функция потерь стала NaN или бесконечностью — обучение остановлено."""
 
 
+_EPOCH_STRIDE = 100_003  # простое число: зёрна перемешивания (seed, эпоха) не повторяются у соседних seed
+
+
 class TensorLoader:
     """Батчи из заранее декодированных тензоров — замена DataLoader без повторного чтения PNG.
 
@@ -94,7 +97,7 @@ class TensorLoader:
     def __iter__(self):
         n = len(self.images)
         if self.shuffle:
-            gen = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
+            gen = torch.Generator().manual_seed(self.seed * _EPOCH_STRIDE + self.epoch)
             order = torch.randperm(n, generator=gen)
         else:
             order = torch.arange(n)
