@@ -15,10 +15,6 @@ import pytest
 
 from cnn_course import EXERCISES, LESSONS
 
-# Уроки, которые правятся отдельно: их проверки пока ожидаемо падают (xfail). Когда урок
-# исправлен, уберите его номер отсюда.
-PENDING: set[int] = set()
-
 ROOT = Path(__file__).resolve().parent.parent
 
 # (отвергнутый вариант — регулярное выражение, что писать вместо него)
@@ -74,18 +70,7 @@ def problems(text: str) -> list[str]:
     return found
 
 
-def lesson_params():
-    return [
-        pytest.param(
-            les,
-            id=les.stem,
-            marks=[pytest.mark.xfail(strict=False, reason="урок правится отдельно")] if les.number in PENDING else [],
-        )
-        for les in LESSONS
-    ]
-
-
-@pytest.mark.parametrize("lesson", lesson_params())
+@pytest.mark.parametrize("lesson", LESSONS, ids=[les.stem for les in LESSONS])
 def test_lesson_terms(lesson):
     nb = json.loads((ROOT / "notebooks" / lesson.file).read_text(encoding="utf-8"))
     bad = [

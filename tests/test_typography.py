@@ -18,24 +18,15 @@ import json
 import re
 from pathlib import Path
 
+import _spell
 import pytest
 
 from cnn_course import EXERCISES, LESSONS
 
-# Уроки, которые правятся отдельно: их проверки пока ожидаемо падают (xfail). Когда урок
-# исправлен, уберите его номер отсюда.
-PENDING: set[int] = set()
-
 ROOT = Path(__file__).resolve().parent.parent
 
 _STRIP = [
-    re.compile(r"```.*?```", re.S),  # блоки кода
-    re.compile(r"`[^`\n]*`"),  # код в строке
-    re.compile(r"\$\$.*?\$\$", re.S),  # формулы на отдельной строке
-    re.compile(r"\$[^$\n]+\$"),  # формулы в строке
-    re.compile(r"https?://\S+"),  # ссылки
-    re.compile(r"\]\([^)]*\)"),  # адрес ссылки Markdown
-    re.compile(r"<[^>\n]+>"),  # HTML-теги
+    *_spell._STRIP,  # код, формулы, ссылки, теги — как у проверки орфографии
     re.compile(r"[Уу]пражнени\w*\s+\d+\.\d+"),  # номер упражнения «1.5» — не дробь
 ]
 
@@ -76,18 +67,7 @@ def notebook_cells(lesson) -> list[tuple[int, str, str]]:
     return [(i, c["cell_type"], "".join(c["source"])) for i, c in enumerate(nb["cells"])]
 
 
-def lesson_params():
-    return [
-        pytest.param(
-            les,
-            id=les.stem,
-            marks=[pytest.mark.xfail(strict=False, reason="урок правится отдельно")] if les.number in PENDING else [],
-        )
-        for les in LESSONS
-    ]
-
-
-@pytest.mark.parametrize("lesson", lesson_params())
+@pytest.mark.parametrize("lesson", LESSONS, ids=[les.stem for les in LESSONS])
 def test_lesson_markdown_typography(lesson):
     bad = [
         f"{lesson.file}, ячейка {i}: {p}"
@@ -98,7 +78,7 @@ def test_lesson_markdown_typography(lesson):
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("lesson", lesson_params())
+@pytest.mark.parametrize("lesson", LESSONS, ids=[les.stem for les in LESSONS])
 def test_lesson_prints_numbers_with_fmt(lesson):
     pattern = re.compile(r"\{[^{}:\s]*:(?:[^{}]?[<>^=])?[+\-]?#?0?\d*,(?:\.\d+)?[a-z%]?\}|\.replace\(\s*[\"'],[\"']")
     bad = [
@@ -110,7 +90,7 @@ def test_lesson_prints_numbers_with_fmt(lesson):
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("lesson", lesson_params())
+@pytest.mark.parametrize("lesson", LESSONS, ids=[les.stem for les in LESSONS])
 def test_first_cell_starts_the_lesson(lesson):
     code = [src for _, kind, src in notebook_cells(lesson) if kind == "code"]
     assert f"cc.start_lesson({lesson.number})" in code[0], (
