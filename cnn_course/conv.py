@@ -98,7 +98,7 @@ def _prepare(x, weight, bias, stride, padding, dilation):
     if out_h == 0 or out_w == 0:
         eff_h, eff_w = effective_kernel(kh, dilation[0]), effective_kernel(kw, dilation[1])
         raise ValueError(
-            f"Ядро больше входа: с учётом разрежения (dilation={dilation}) оно занимает "
+            f"Ядро больше входа: с учётом дилатации (dilation={dilation}) оно занимает "
             f"{eff_h}×{eff_w}, а вход после дополнения нулями (padding) — только {hp}×{wp} "
             f"(исходный {x.shape[2]}×{x.shape[3]}). Уменьшите ядро или увеличьте padding."
         )
@@ -113,7 +113,7 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torch
 
     ``z[n, f, i, j] = b[f] + Σ_k Σ_u Σ_v w[f, k, u, v] · x_pad[n, k, i·s + u·d, j·s + v·d]``,
 
-    где s — шаг (stride), d — разрежение (dilation), x_pad — вход, дополненный нулями.
+    где s — шаг (stride), d — дилатация (dilation), x_pad — вход, дополненный нулями.
     Тройная сумма по каналам k и строкам/столбцам ядра u, v записана как поэлементное
     произведение окна на ядро и сумма — это те же 3·3·C слагаемых.
     Как и PyTorch, считаем взаимную корреляцию: ядро не переворачивается.
@@ -124,7 +124,7 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torch
         bias: смещения (F,) или None.
         stride: шаг, число или пара (по H, по W).
         padding: число, пара, ``'valid'`` (без дополнения) или ``'same'`` (выход как вход).
-        dilation: разрежение ядра, число или пара.
+        dilation: дилатация ядра, число или пара.
 
     Returns:
         Карты признаков (N, F, H', W'), где

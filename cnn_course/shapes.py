@@ -28,14 +28,14 @@ __all__ = [
 
 
 def effective_kernel(kernel_size: int, dilation: int = 1) -> int:
-    """Сколько клеток входа занимает ядро с разрежением: ``dilation·(kernel_size − 1) + 1``."""
+    """Сколько клеток входа занимает ядро с дилатацией: ``dilation·(kernel_size − 1) + 1``."""
     return dilation * (kernel_size - 1) + 1
 
 
 def window_count(padded_size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> int:
     """Единственная формула выхода свёртки (её зовут conv.py, explore.py и :func:`conv_output_size`).
 
-    Сколько положений ядра (с разрежением) умещается во входе длины ``padded_size`` (уже с
+    Сколько положений ядра (с дилатацией) умещается во входе длины ``padded_size`` (уже с
     дополнением) при шаге ``stride``: ``(padded_size − dilation·(kernel_size − 1) − 1) // stride + 1``;
     0 — если ядро длиннее входа.
     """
@@ -59,7 +59,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1) -> int:
 
     ``out = (size + 2·padding - dilation·(kernel_size - 1) - 1) // stride + 1``
 
-    Ядро с разрежением занимает ``dilation·(kernel_size - 1) + 1`` клеток; столько
+    Ядро с дилатацией занимает ``dilation·(kernel_size - 1) + 1`` клеток; столько
     позиций сдвига «влезает» в дополненный вход при шаге ``stride``.
 
     Args:
@@ -68,7 +68,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1) -> int:
         stride: шаг.
         padding: число нулей с каждой стороны, ``'valid'`` (0) или ``'same'`` (выход = вход,
             только при stride=1 — как в PyTorch).
-        dilation: разрежение.
+        dilation: дилатация.
 
     Returns:
         Длина выхода по оси.
@@ -92,7 +92,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1) -> int:
     out = window_count(size + 2 * padding, kernel_size, stride, dilation)
     if out == 0:
         raise ValueError(
-            f"Выход пуст: ядро с разрежением занимает {effective_kernel(kernel_size, dilation)} клеток "
+            f"Выход пуст: ядро с дилатацией занимает {effective_kernel(kernel_size, dilation)} клеток "
             f"(kernel_size={kernel_size}, dilation={dilation}), а вход с дополнением "
             f"{size} + 2·{padding} = {size + 2 * padding}. Уменьшите ядро или увеличьте padding."
         )
@@ -417,7 +417,7 @@ def _graph_field(model: nn.Module):
 def receptive_field(model_or_layers) -> ReceptiveField:
     """Рецептивное поле последней пространственной карты признаков модели (по оси H).
 
-    Идём от входа: ``r ← r + (k − 1)·d·j``, ``j ← j·s`` (k — ядро, d — разрежение, s — шаг,
+    Идём от входа: ``r ← r + (k − 1)·d·j``, ``j ← j·s`` (k — ядро, d — дилатация, s — шаг,
     j — шаг поля во входных пикселях). Учитываются только «листья» — слои без вложенных
     модулей (контейнеры вроде ``nn.Sequential`` пропускаются), поэтому подходит любая модель:
     VGG, своя ``nn.Module`` с ``Sequential`` внутри, сеть с тепловой картой. Если forward
@@ -536,7 +536,7 @@ _MAX_TRACE_ELEMENTS = 200_000_000  # вход трассировки больш�
 
 
 def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
-    """Пропускает через модель пустой батч нужной формы и записывает форму после каждого слоя.
+    """Пропускает через модель батч из нулей нужной формы и записывает форму после каждого слоя.
 
     Args:
         model: модель; строки получают её «листовые» слои (без вложенных).

@@ -141,7 +141,7 @@ def _render_conv(controls, views) -> None:
 
 
 def conv_explorer(image=None, seed: int = 0) -> Explorer:
-    """Обозреватель свёртки: ползунки размера ядра, шага, дополнения, разрежения, смещения и позиции.
+    """Обозреватель свёртки: ползунки размера ядра, шага, дополнения, дилатации, смещения и позиции.
 
     Показывает вход с подсвеченным окном, ядро, формулу с числами и карту признаков с
     текущей клеткой, а также размер выхода. Невозможная конфигурация объясняется по-русски.
@@ -158,7 +158,7 @@ def conv_explorer(image=None, seed: int = 0) -> Explorer:
         "kernel_size": _slider("ядро", 3, 1, 5),
         "stride": _slider("шаг (stride)", 1, 1, 3),
         "padding": _slider("дополнение (padding)", 0, 0, 2),
-        "dilation": _slider("разрежение (dilation)", 1, 1, 3),
+        "dilation": _slider("дилатация (dilation)", 1, 1, 3),
         "bias": _slider("смещение (bias)", 0, -5, 5),
         "row": _slider("строка выхода", 0, 0, 3),
         "col": _slider("столбец выхода", 0, 0, 3),
@@ -277,6 +277,7 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
 
 
 _MODE_TITLES = {"max": "максимум", "min": "минимум", "avg": "среднее"}
+_POOL_TITLES = {"max": "max-пулинг", "min": "min-пулинг", "avg": "усредняющий пулинг"}
 
 
 def _render_pool(controls, views) -> None:
@@ -301,7 +302,7 @@ def _render_pool(controls, views) -> None:
     draw_grid(ax_in, views["image_data"], highlight=step.window, title="вход: окно и выбранное значение")
     for r, cc in step.chosen:
         ax_in.plot(cc, r, "o", markersize=22, markerfacecolor="none", markeredgecolor="crimson", markeredgewidth=2)
-    draw_grid(ax_out, step.output, marker=(step.row, step.col), title=f"{c['mode']}-пулинг", cmap="Oranges")
+    draw_grid(ax_out, step.output, marker=(step.row, step.col), title=_POOL_TITLES[c["mode"]], cmap="Oranges")
     views["picture"].value = figure_to_png(fig)
 
 
@@ -320,7 +321,7 @@ def pool_explorer(image=None, seed: int = 3) -> Explorer:
         "kernel_size": _slider("окно (kernel_size)", 2, 1, 4),
         "stride": _slider("шаг (stride)", 2, 1, 4),
         "mode": widgets.ToggleButtons(
-            options=[("max", "max"), ("min", "min"), ("avg", "avg")], value="max", description="режим"
+            options=[("максимум", "max"), ("минимум", "min"), ("среднее", "avg")], value="max", description="режим"
         ),
         "row": _slider("строка выхода", 0, 0, 2),
         "col": _slider("столбец выхода", 0, 0, 2),

@@ -100,7 +100,7 @@ def test_min_pool_layers(cls, maxcls, shape, k, s, p, d, ceil):
     x = torch.randn(shape, dtype=torch.float64, generator=torch.Generator().manual_seed(k * 7 + p))
     layer, ref = cls(k, s, p, d, ceil_mode=ceil), maxcls(k, s, p, d, ceil_mode=ceil)
     torch.testing.assert_close(layer(x), -ref(-x))
-    # независимая проверка прямым перебором окон (2-D, без дополнения и разрежения)
+    # независимая проверка прямым перебором окон (2-D, без дополнения и дилатации)
     if cls is MinPool2d and p == 0 and d == 1 and not ceil:
         torch.testing.assert_close(layer(x), pool2d_naive(x, k, s, 0, "min"))
 

@@ -165,3 +165,21 @@ def test_rejected_variants_are_caught(text):
 def test_callout_may_quote_the_lecture():
     text = "**Поправка к лекции.** В лекции: «AveragePooling — отбор средних значений».\n\nДалее — max-пулинг."
     assert problems(text) == []
+
+
+# в коде пакета термины проверяются в строках (сообщения, подписи ползунков, документация)
+_CODE_ONLY = {r"\b(?:average|avg)-?пулинг", r"\baverage\s+[а-яё]", r"\bstried\b"}
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "cnn_course").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT / "cnn_course"))
+)
+def test_package_texts_use_the_glossary(path):
+    text = path.read_text(encoding="utf-8")
+    bad = [
+        f"{path.name}: «{m.group(0)}» → {why}"
+        for pattern, why in _REJECTED
+        if pattern.pattern not in _CODE_ONLY
+        for m in pattern.finditer(text)
+    ]
+    assert not bad, "\n".join(bad)
