@@ -43,6 +43,124 @@ def conv_cases():
     ]
 
 
+POOL_HINT = (
+    "Два цикла по позициям выхода (H // 2, W // 2); окно `x[2 * n : 2 * n + 2, 2 * m : 2 * m + 2]`, из него `.max()`."
+)
+
+
+def my_max_pool(x):
+    """Max-пулинг 2×2 с шагом 2 циклами: x (H, W) → (H // 2, W // 2); неполные окна отбрасываются."""
+    out_h, out_w = x.shape[0] // 2, x.shape[1] // 2
+    z = torch.zeros(out_h, out_w)
+    for n in range(out_h):
+        for m in range(out_w):
+            z[n, m] = x[2 * n : 2 * n + 2, 2 * m : 2 * m + 2].max()
+    return z
+
+
+def _pool_avg(x):
+    return torch.nn.functional.avg_pool2d(x[None, None], 2)[0, 0]
+
+
+def _pool_overlap(x):
+    return torch.nn.functional.max_pool2d(x[None, None], 2, stride=1)[0, 0]
+
+
+def _pool_ceil(x):
+    return torch.nn.functional.max_pool2d(x[None, None], 2, ceil_mode=True)[0, 0]
+
+
+def pool_cases():
+    gen = torch.Generator().manual_seed(11)
+    return [(torch.randn(h, w, generator=gen),) for h, w in [(4, 4), (6, 8), (5, 7)]]
+
+
+SIZE_HINT = "Формула: (n + 2·p − d·(k − 1) − 1) // s + 1."
+
+
+def my_output_size(n, k, s, p, d):
+    """Длина выхода свёртки: вход n, ядро k, шаг s, дополнение p, дилатация d."""
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _size_no_dilation(n, k, s, p, d):
+    return (n + 2 * p - k) // s + 1
+
+
+def _size_no_plus_one(n, k, s, p, d):
+    return (n + 2 * p - d * (k - 1) - 1) // s
+
+
+def _size_one_side_padding(n, k, s, p, d):
+    return (n + p - d * (k - 1) - 1) // s + 1
+
+
+def size_cases():
+    return [
+        (n, k, s, p, d)
+        for n, k, s, p, d in [
+            (32, 3, 1, 1, 1),
+            (32, 5, 2, 1, 1),
+            (28, 3, 2, 0, 2),
+            (7, 3, 1, 2, 3),
+            (64, 7, 2, 3, 1),
+            (10, 2, 3, 0, 1),
+        ]
+    ]
+
+
+FREEZE_HINT = (
+    "Пройдите по `model.features.parameters()` и поставьте `requires_grad = False`, затем замените "
+    "`model.classifier[-1]` на `nn.Linear(model.classifier[-1].in_features, n_outputs)`."
+)
+
+
+def freeze_and_replace(model, n_outputs):
+    """Перенос обучения: заморозить features, заменить последний слой головы на n_outputs выходов."""
+    for param in model.features.parameters():
+        param.requires_grad = False
+    model.classifier[-1] = torch.nn.Linear(model.classifier[-1].in_features, n_outputs)
+    return model
+
+
+def _freeze_forgot(model, n_outputs):
+    model.classifier[-1] = torch.nn.Linear(model.classifier[-1].in_features, n_outputs)
+    return model
+
+
+def _freeze_everything(model, n_outputs):
+    model.classifier[-1] = torch.nn.Linear(model.classifier[-1].in_features, n_outputs)
+    for param in model.parameters():
+        param.requires_grad = False
+    return model
+
+
+def _freeze_no_new_head(model, n_outputs):
+    for param in model.features.parameters():
+        param.requires_grad = False
+    return model
+
+
+def freeze_cases():
+    from .models import make_vgg
+
+    return [
+        (make_vgg("vgg-mini-64", num_outputs=10, batch_norm=True, pool_size=4, hidden=32, seed=0), n) for n in (2, 5)
+    ]
+
+
+def freeze_outcome(model, args):
+    """Что проверяем у модели после переноса: заморожены ли features, учится ли голова, сколько выходов."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"функция должна вернуть модель, а вернула {type(model).__name__}")
+    frozen = all(not p.requires_grad for p in model.features.parameters())
+    head = all(p.requires_grad for p in model.classifier.parameters())
+    model.eval()
+    with torch.no_grad():
+        outputs = tuple(model(torch.zeros(2, 3, 64, 64)).shape)
+    return {"features заморожены": frozen, "голова обучается": head, "форма выхода": outputs}
+
+
 def _ex(key, question, answer, explanation, hint, *mistakes, tol=1e-6) -> dict:
     return dict(
         key=key, question=question, answer=answer, explanation=explanation, hint=hint, mistakes=tuple(mistakes), tol=tol
@@ -167,6 +285,18 @@ BANK = (
         (4, "Так было бы у усредняющего пулинга. Максимум зависит только от наибольшего числа окна."),
         (0, "Максимум зависит от наибольшего числа: оно получает градиент целиком."),
     ),
+    _ex(
+        "pool.loop",
+        "Напишите max-пулинг 2×2 с шагом 2 циклами: функция `my_max_pool(x)` получает `x` формы (H, W) и возвращает "
+        "(H // 2, W // 2) — максимум каждого окна 2×2; неполные окна на краю отбрасываются, как у `nn.MaxPool2d(2)`. "
+        "Передайте в `cc.check` саму функцию.",
+        my_max_pool,
+        "Окна не перекрываются (шаг равен окну), из каждого берётся максимум — так считает `nn.MaxPool2d(2)`.",
+        POOL_HINT,
+        (_pool_avg, "Это усредняющий пулинг: из окна нужен максимум `.max()`, а не среднее."),
+        (_pool_overlap, "Шаг равен окну (2), а не 1: окна не перекрываются, выход вдвое меньше по каждой стороне."),
+        (_pool_ceil, "Неполные окна на краю отбрасываются: выход H // 2 (округление вниз), как у `nn.MaxPool2d(2)`."),
+    ),
     # --- урок 3: свёрточные слои и размеры ---
     _ex(
         "shapes.conv_weight",
@@ -214,6 +344,19 @@ BANK = (
         (27, "Поля не перемножаются: каждый следующий слой добавляет k − 1 = 2 — 3 + 2 + 2 = 7."),
         (5, "Это поле двух слоёв 3×3; у трёх — 7."),
         (3, "Нейрон третьего слоя видит окна второго, а те — окна первого: поле растёт."),
+    ),
+    _ex(
+        "shapes.formula",
+        "Напишите формулу размера выхода: функция `my_output_size(n, k, s, p, d)` — вход длины n, ядро k, шаг s, "
+        "дополнение p с каждой стороны, дилатация d — возвращает длину выхода `nn.Conv1d` (целое число). "
+        "Передайте в `cc.check` саму функцию.",
+        my_output_size,
+        "Ядро с дилатацией занимает d·(k − 1) + 1 клеток, дополнение добавляет p с двух сторон, окно шагает через s: "
+        "(n + 2p − d(k − 1) − 1) // s + 1.",
+        SIZE_HINT,
+        (_size_no_dilation, "Ядро с дилатацией d занимает d·(k − 1) + 1 клеток, а не k."),
+        (_size_no_plus_one, "Не забудьте «+ 1»: первое положение окна тоже даёт выход."),
+        (_size_one_side_padding, "Дополнение добавляется с обеих сторон: n + 2·p."),
     ),
     # --- урок 4: регрессия координат солнца ---
     _ex(
@@ -288,4 +431,36 @@ BANK = (
         ((1728, 3136), "Вы уже учли 64 входных канала (27·64 и 49·64), но фильтров тоже 64: умножьте ещё на 64."),
         ((36864, 200704), "Слоёв 3×3 три: умножьте веса одного слоя на 3."),
     ),
+    _ex(
+        "vgg.freeze",
+        "Напишите перенос обучения: функция `freeze_and_replace(model, n_outputs)` получает VGG (с частями `features` "
+        "и `classifier`), замораживает `features` и заменяет последний слой головы на `nn.Linear` с `n_outputs` "
+        "выходами; возвращает модель. Передайте в `cc.check` саму функцию.",
+        freeze_and_replace,
+        "Замороженные веса не получают градиентов (`requires_grad = False`), а новая голова учится с нуля — так "
+        "переносят признаки, выученные на одной задаче, на другую.",
+        FREEZE_HINT,
+        (
+            _freeze_forgot,
+            "Голова заменена, но `features` не заморожены: поставьте `requires_grad = False` их параметрам.",
+        ),
+        (_freeze_everything, "Заморожено всё, и голова тоже: замораживать нужно только `model.features`."),
+        (
+            _freeze_no_new_head,
+            "`features` заморожены, но голова старая: замените `model.classifier[-1]` на новый `nn.Linear`.",
+        ),
+    ),
 )
+
+
+def _identity(result, args):
+    return result
+
+
+# упражнения на код: примеры входов, что сравнивать у результата, подсказка на случай падения функции
+CODE_SPECS = {
+    "conv.loop": (conv_cases, _identity, LOOP_HINT),
+    "pool.loop": (pool_cases, _identity, POOL_HINT),
+    "shapes.formula": (size_cases, _identity, SIZE_HINT),
+    "vgg.freeze": (freeze_cases, freeze_outcome, FREEZE_HINT),
+}

@@ -20,7 +20,7 @@ from types import MappingProxyType
 
 import torch
 
-from ._exercise_bank import BANK, LOOP_HINT, conv_cases
+from ._exercise_bank import BANK, CODE_SPECS
 from .formatting import count_words, fmt
 from .lessons import LESSONS
 
@@ -290,38 +290,87 @@ def _matches(answer, value, wrong, tol: float) -> bool:
         return False
 
 
+def _as_result(value, like):
+    """Результат ученика в виде эталона: тензор (из numpy, списка) или как есть."""
+    if isinstance(like, torch.Tensor):
+        return torch.as_tensor(value, dtype=torch.float32)
+    return value
+
+
+def _same_result(got, want) -> bool:
+    if isinstance(want, torch.Tensor):
+        return isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want, atol=1e-4)
+    return got == want
+
+
+def _show_case(args) -> str:
+    parts = []
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            parts.append(f"тензор формы {tuple(a.shape)}")
+        elif isinstance(a, torch.nn.Module):
+            parts.append("модель")
+        else:
+            parts.append(repr(a))
+    return ", ".join(parts)
+
+
+def _show_value(value) -> str:
+    if isinstance(value, torch.Tensor):
+        if value.numel() <= 16:
+            rows = value.reshape(-1, value.shape[-1]) if value.ndim else value.reshape(1, 1)
+            text = "; ".join(" ".join(fmt(float(v), 2) for v in row) for row in rows)
+            return f"тензор формы {tuple(value.shape)}: [{text}]"
+        return f"тензор формы {tuple(value.shape)}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {'да' if v is True else 'нет' if v is False else v}" for k, v in value.items())
+    return _short(value)
+
+
+def _run_all(fn, cases, outcome, like):
+    """Результаты функции на всех примерах (или CheckResult, если она упала или ещё пуста)."""
+    results = []
+    for args in cases():
+        got = fn(*args)
+        if got is None:
+            return None
+        results.append(_as_result(outcome(got, args), like[len(results)]))
+    return results
+
+
 def _check_code(ex: Exercise, fn) -> CheckResult:
+    """Запускает функцию ученика на примерах и сравнивает с эталоном; первая ошибка — с входом и ответами.
+
+    Подсказка для типичной ошибки выдаётся, только если функция ученика совпала с ней на всех примерах.
+    """
     if not callable(fn):
         return CheckResult(False, f"Ожидалась функция (её имя без скобок), получено {_short(fn)}.", "invalid")
-    for x, w, b in conv_cases():
-        try:
-            got = fn(x.clone(), w.clone(), b)
-            if got is None:
-                return CheckResult(
-                    False,
-                    f"{ex.title}: функция пока ничего не возвращает — допишите её тело "
-                    f"вместо `...` и запустите ячейку ещё раз.\n{ex.question}",
-                    "pending",
-                )
-            got = torch.as_tensor(got, dtype=torch.float32)
-        except Exception as err:
-            text = str(err) if len(str(err)) <= _MAX_SHOWN else str(err)[:_MAX_SHOWN] + "…"
-            return CheckResult(False, f"Функция упала с ошибкой {type(err).__name__}: {text}\nПодсказка: {LOOP_HINT}")
-        want = ex.answer(x, w, b)
-        if got.shape == want.shape and torch.allclose(got, want, atol=1e-4):
-            continue
-        for wrong, why in ex.mistakes:
-            bad = wrong(x, w, b)
-            if got.shape == bad.shape and torch.allclose(got, bad, atol=1e-4):
-                return CheckResult(False, f"Неверно. {why}")
-        if got.shape != want.shape:
-            return CheckResult(
-                False,
-                f"Неверно: для x формы {tuple(x.shape)} и ядра {tuple(w.shape)} выход "
-                f"должен иметь форму {tuple(want.shape)}, а получено {tuple(got.shape)}.",
-            )
-        return CheckResult(False, f"Неверно. Подсказка: {ex.hint}")
-    return CheckResult(True, f"Верно! {ex.explanation}")
+    cases, outcome, crash_hint = CODE_SPECS[ex.key]
+    want = [outcome(ex.answer(*args), args) for args in cases()]
+    try:
+        got = _run_all(fn, cases, outcome, want)  # свежие входы: функция ученика может их менять
+    except Exception as err:
+        text = str(err) if len(str(err)) <= _MAX_SHOWN else str(err)[:_MAX_SHOWN] + "…"
+        return CheckResult(False, f"Функция упала с ошибкой {type(err).__name__}: {text}\nПодсказка: {crash_hint}")
+    if got is None:
+        return CheckResult(
+            False,
+            f"{ex.title}: функция пока ничего не возвращает — допишите её тело "
+            f"вместо `...` и запустите ячейку ещё раз.\n{ex.question}",
+            "pending",
+        )
+    if all(_same_result(g, w) for g, w in zip(got, want)):
+        return CheckResult(True, f"Верно! {ex.explanation}")
+    for wrong, why in ex.mistakes:
+        bad = _run_all(wrong, cases, outcome, want)
+        if all(_same_result(g, b) for g, b in zip(got, bad)):
+            return CheckResult(False, f"Неверно. {why}")
+    i = next(i for i, (g, w) in enumerate(zip(got, want)) if not _same_result(g, w))
+    return CheckResult(
+        False,
+        f"Неверно: для входа ({_show_case(cases()[i])}) ожидалось: {_show_value(want[i])}, "
+        f"а получено: {_show_value(got[i])}.\nПодсказка: {ex.hint}",
+    )
 
 
 def check(key: str, answer) -> CheckResult:

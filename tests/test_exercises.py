@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from cnn_course import EXERCISES, LESSONS, CheckResult, check, exercise
+from cnn_course import _exercise_bank as B
 from cnn_course import exercises as E
 from cnn_course._exercise_bank import _conv_flipped, _conv_no_bias, _conv_short, my_conv2d
 from cnn_course.shapes import conv_output_size
@@ -70,6 +71,15 @@ TYPICAL = [
     ("conv.loop", _conv_flipped, "не нужно переворачивать"),
     ("conv.loop", _conv_no_bias, "прибавить смещение"),
     ("conv.loop", _conv_short, "H − k + 1"),
+    ("pool.loop", B._pool_avg, "усредняющий пулинг"),
+    ("pool.loop", B._pool_overlap, "а не 1"),
+    ("pool.loop", B._pool_ceil, "Неполные окна"),
+    ("shapes.formula", B._size_no_dilation, "d·(k − 1) + 1"),
+    ("shapes.formula", B._size_no_plus_one, "«+ 1»"),
+    ("shapes.formula", B._size_one_side_padding, "с обеих сторон"),
+    ("vgg.freeze", B._freeze_forgot, "не заморожены"),
+    ("vgg.freeze", B._freeze_everything, "голова тоже"),
+    ("vgg.freeze", B._freeze_no_new_head, "голова старая"),
     ("pool.output_shape", (8, 8, 32, 32), "Число каналов пулинг не меняет"),
     ("pool.output_shape", (8, 16, 63, 63), "Шаг по умолчанию равен размеру окна"),
     ("pool.modes", (4, 0, 0.5), "наименьшее число окна"),
@@ -129,11 +139,20 @@ def test_every_targeted_hint_is_fed_its_typical_mistake():
             )
 
 
+# неверные решения, которых нет среди типичных ошибок: ученик получает общую подсказку и первый неверный пример
+UNTARGETED_CODE = {
+    "conv.loop": lambda x, w, b: my_conv2d(x, w, b) * 2,
+    "pool.loop": lambda x: B.my_max_pool(x) * 2,
+    "shapes.formula": lambda n, k, s, p, d: n,
+    "vgg.freeze": lambda model, n: model,
+}
+
+
 @pytest.mark.parametrize("key", sorted(EXERCISES))
 def test_general_hint_for_an_untargeted_wrong_answer(key):
     ex = EXERCISES[key]
     wrong = (
-        (lambda x, w, b: my_conv2d(x, w, b) * 2)
+        UNTARGETED_CODE[key]
         if ex.is_code
         else tuple(v + 1000 for v in ex.answer)
         if isinstance(ex.answer, tuple)
@@ -335,3 +354,21 @@ def test_sun_hint_numbers():
     assert abs(((p - 128) ** 2).mean().item() - 3072) < 1
     assert "19\u202f500" in EXERCISES["sun.normalized_loss"].explanation
     assert "после запятой" in EXERCISES["sun.rmse"].question
+
+
+def test_code_checks_match_pytorch_and_name_the_failing_case():
+    x = torch.randn(5, 7)
+    assert torch.equal(B.my_max_pool(x), torch.nn.functional.max_pool2d(x[None, None], 2)[0, 0])
+    for n, k, s, p, d in [(9, 3, 2, 1, 2), (16, 5, 3, 2, 1), (5, 2, 1, 0, 3)]:
+        assert B.my_output_size(n, k, s, p, d) == conv_output_size(n, k, s, p, d)
+        assert B.my_output_size(n, k, s, p, d) == torch.nn.Conv1d(1, 1, k, s, p, d)(torch.zeros(1, 1, n)).shape[-1]
+    model = B.freeze_and_replace(B.freeze_cases()[0][0], 3)
+    assert B.freeze_outcome(model, ()) == {
+        "features заморожены": True,
+        "голова обучается": True,
+        "форма выхода": (2, 3),
+    }
+    res = check("shapes.formula", lambda n, k, s, p, d: n)
+    assert "для входа (32, 5, 2, 1, 1) ожидалось: 15, а получено: 32" in res.message  # первый неверный пример
+    res = check("vgg.freeze", lambda model, n: 7)
+    assert "упала" in res.message and "модель" in res.message
