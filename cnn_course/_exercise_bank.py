@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+import os
+
+import numpy as np
 import torch
+from PIL import Image
 
 LOOP_HINT = "Два цикла: по строкам n и столбцам m выхода; окно `x[n:n + k, m:m + k]`."
 
@@ -159,6 +163,85 @@ def freeze_outcome(model, args):
     with torch.no_grad():
         outputs = tuple(model(torch.zeros(2, 3, 64, 64)).shape)
     return {"features заморожены": frozen, "голова обучается": head, "форма выхода": outputs}
+
+
+GETITEM_HINT = (
+    "Путь к файлу — `os.path.join(self.path, self.files[item])`; картинку откройте `Image.open(...).convert('RGB')`, "
+    "пропустите через `self.transform`, если он задан, и верните пару `(img, torch.tensor(self.targets[item], "
+    "dtype=torch.float32))`."
+)
+
+
+def my_getitem(self, item):
+    """``__getitem__`` класса лекции: картинка (через transform) и tensor([x, y]) float32."""
+    path_file = os.path.join(self.path, self.files[item])
+    img = Image.open(path_file).convert("RGB")
+    if self.transform:
+        img = self.transform(img)
+    return img, torch.tensor(self.targets[item], dtype=torch.float32)
+
+
+def _getitem_swapped(self, item):
+    img, (x, y) = my_getitem(self, item)
+    return img, torch.stack([y, x])
+
+
+def _getitem_no_transform(self, item):
+    return Image.open(os.path.join(self.path, self.files[item])).convert("RGB"), torch.tensor(
+        self.targets[item], dtype=torch.float32
+    )
+
+
+def _getitem_list_target(self, item):
+    img, _ = my_getitem(self, item)
+    return img, list(self.targets[item])
+
+
+class _LectureLike:
+    """Набор, как его заполняет конструктор класса лекции: path, files, targets, transform."""
+
+    def __init__(self, path, transform):
+        import json
+
+        self.path, self.transform = path, transform
+        with open(os.path.join(path, "format.json")) as fp:
+            table = json.load(fp)
+        self.files, self.targets = tuple(table), tuple(table.values())
+
+
+_GETITEM_DATA: list[str] = []
+
+
+def getitem_cases():
+    """Два примера из маленького набора (128×128): без transform и с ToImage + ToDtype."""
+    import tempfile
+
+    import torchvision.transforms.v2 as tfs
+
+    from .sun.dataset import make_sun_dataset
+
+    if not _GETITEM_DATA or not os.path.isdir(_GETITEM_DATA[0]):
+        root = os.path.join(tempfile.mkdtemp(prefix="cc-exercise-"), "sun")
+        make_sun_dataset(root, n_train=3, n_test=1, size=128, seed=3, progress=False)
+        _GETITEM_DATA[:] = [os.path.join(root, "train")]
+    to_tensor = tfs.Compose([tfs.ToImage(), tfs.ToDtype(torch.float32, scale=True)])
+    return [(_LectureLike(_GETITEM_DATA[0], None), 0), (_LectureLike(_GETITEM_DATA[0], to_tensor), 2)]
+
+
+def getitem_outcome(result, args):
+    """Что сравнивать у пары (картинка, цель): пиксели картинки, вид картинки, цель и её тип."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise TypeError(f"__getitem__ должен вернуть пару (картинка, цель), а вернул {type(result).__name__}")
+    img, target = result
+    kind = "тензор" if isinstance(img, torch.Tensor) else "картинка PIL" if isinstance(img, Image.Image) else "другое"
+    pixels = img if isinstance(img, torch.Tensor) else torch.as_tensor(np.array(img))
+    return {
+        "картинка": kind,
+        "пиксели": pixels.float(),
+        "цель — тензор": isinstance(target, torch.Tensor),
+        "цель": torch.as_tensor(target, dtype=torch.float32),
+        "тип цели": str(target.dtype) if isinstance(target, torch.Tensor) else type(target).__name__,
+    }
 
 
 def _ex(key, question, answer, explanation, hint, *mistakes, tol=1e-6) -> dict:
@@ -394,6 +477,20 @@ BANK = (
         "В format.json пара (x, y): x — столбец, y — строка. Тензор же индексируется (строка, столбец).",
         ((40, 200), "Порядок обратный: x = 40 — это столбец, а индекс строки идёт первым: (200, 40)."),
     ),
+    _ex(
+        "sun.getitem",
+        "Напишите `__getitem__` класса лекции `SunDataset` как функцию `my_getitem(self, item)`: у `self` есть "
+        "`path` (папка части набора), `files` и `targets` (имена файлов и пары [x, y] в одном порядке) и "
+        "`transform`. Верните пару (картинка, `tensor([x, y])` типа float32), картинку — через `transform`, если он "
+        "задан. Передайте в `cc.check` саму функцию.",
+        my_getitem,
+        "Так `DataLoader` получает примеры: `ds[i]` вызывает `__getitem__(i)`, файл открывается только в момент "
+        "обращения, а цель — тензор float32, как у выхода сети.",
+        GETITEM_HINT,
+        (_getitem_swapped, "Порядок цели — как в format.json: [x, y], x — столбец, y — строка; не меняйте их местами."),
+        (_getitem_no_transform, "Картинку нужно пропустить через `self.transform`, если он задан."),
+        (_getitem_list_target, "Цель — тензор: `torch.tensor(self.targets[item], dtype=torch.float32)`, а не список."),
+    ),
     # --- урок 5: VGG ---
     _ex(
         "vgg.conv_params",
@@ -463,4 +560,5 @@ CODE_SPECS = {
     "pool.loop": (pool_cases, _identity, POOL_HINT),
     "shapes.formula": (size_cases, _identity, SIZE_HINT),
     "vgg.freeze": (freeze_cases, freeze_outcome, FREEZE_HINT),
+    "sun.getitem": (getitem_cases, getitem_outcome, GETITEM_HINT),
 }

@@ -292,12 +292,16 @@ def _matches(answer, value, wrong, tol: float) -> bool:
 
 def _as_result(value, like):
     """Результат ученика в виде эталона: тензор (из numpy, списка) или как есть."""
+    if isinstance(like, dict) and isinstance(value, dict):
+        return {k: _as_result(v, like[k]) if k in like else v for k, v in value.items()}
     if isinstance(like, torch.Tensor):
         return torch.as_tensor(value, dtype=torch.float32)
     return value
 
 
 def _same_result(got, want) -> bool:
+    if isinstance(want, dict):
+        return isinstance(got, dict) and got.keys() == want.keys() and all(_same_result(got[k], want[k]) for k in want)
     if isinstance(want, torch.Tensor):
         return isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want, atol=1e-4)
     return got == want
@@ -308,6 +312,8 @@ def _show_case(args) -> str:
     for a in args:
         if isinstance(a, torch.Tensor):
             parts.append(f"тензор формы {tuple(a.shape)}")
+        elif hasattr(a, "files") and hasattr(a, "path"):
+            parts.append("набор" + (" с transform" if getattr(a, "transform", None) else " без transform"))
         elif isinstance(a, torch.nn.Module):
             parts.append("модель")
         else:
@@ -323,7 +329,11 @@ def _show_value(value) -> str:
             return f"тензор формы {tuple(value.shape)}: [{text}]"
         return f"тензор формы {tuple(value.shape)}"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {'да' if v is True else 'нет' if v is False else v}" for k, v in value.items())
+        words = {True: "да", False: "нет"}
+        return ", ".join(
+            f"{k}: {_show_value(v) if isinstance(v, torch.Tensor) else words.get(v, v) if isinstance(v, bool) else v}"
+            for k, v in value.items()
+        )
     return _short(value)
 
 

@@ -77,6 +77,9 @@ TYPICAL = [
     ("shapes.formula", B._size_no_dilation, "d·(k − 1) + 1"),
     ("shapes.formula", B._size_no_plus_one, "«+ 1»"),
     ("shapes.formula", B._size_one_side_padding, "с обеих сторон"),
+    ("sun.getitem", B._getitem_swapped, "не меняйте их местами"),
+    ("sun.getitem", B._getitem_no_transform, "self.transform"),
+    ("sun.getitem", B._getitem_list_target, "а не список"),
     ("vgg.freeze", B._freeze_forgot, "не заморожены"),
     ("vgg.freeze", B._freeze_everything, "голова тоже"),
     ("vgg.freeze", B._freeze_no_new_head, "голова старая"),
@@ -145,6 +148,7 @@ UNTARGETED_CODE = {
     "pool.loop": lambda x: B.my_max_pool(x) * 2,
     "shapes.formula": lambda n, k, s, p, d: n,
     "vgg.freeze": lambda model, n: model,
+    "sun.getitem": lambda self, item: B.my_getitem(self, 0),
 }
 
 
@@ -372,3 +376,19 @@ def test_code_checks_match_pytorch_and_name_the_failing_case():
     assert "для входа (32, 5, 2, 1, 1) ожидалось: 15, а получено: 32" in res.message  # первый неверный пример
     res = check("vgg.freeze", lambda model, n: 7)
     assert "упала" in res.message and "модель" in res.message
+
+
+def test_getitem_check_agrees_with_the_lecture_class_and_the_package():
+    ds, item = B.getitem_cases()[1]
+    img, target = B.my_getitem(ds, item)
+    ours = cc_dataset(ds.path, ds.transform)[item]
+    assert torch.equal(img, ours[0]) and torch.equal(target, ours[1]) and target.dtype == torch.float32
+
+
+def cc_dataset(split_dir, transform):
+    """Набор пакета на той же папке части: cc.SunDataset(root, train=True)."""
+    from pathlib import Path
+
+    from cnn_course import SunDataset
+
+    return SunDataset(Path(split_dir).parent, train=True, transform=transform)
