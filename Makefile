@@ -19,8 +19,11 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# От root (контейнер, Docker) JupyterLab без --allow-root не запускается.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $(ROOT_FLAG)
 
 # Все проверки: тесты пакета, уроки в проверочном режиме (nbval), уроки в обычном режиме ученика
 # (время и память, tests/test_lessons_run.py), браузер, книга.
