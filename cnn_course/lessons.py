@@ -111,7 +111,7 @@ LESSONS: tuple[Lesson, ...] = (
         "обучения (заморозка `features`, новая голова)",
         widgets=("image_classifier",),
         exercise_prefix="vgg",
-        budget_s=_budget(60, 150, 720),
+        budget_s=_budget(60, 180, 720),
     ),
 )
 
