@@ -20,6 +20,7 @@
 Импорт пакета ничего не меняет глобально: ни зёрен, ни стилей графиков.
 """
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .conv import (
     ACTIVATIONS,
     KERNEL_NAMES,
@@ -50,7 +51,7 @@ from .models import (
 from .plotting import bar_chart, draw_grid, new_figure, show_images, show_predictions
 from .pooling import POOL_MODES, MinPool1d, MinPool2d, MinPool3d, pool2d_naive
 from .pretrained import LoadedVGG, classify_image, load_pretrained_vgg
-from .settings import MODES, by_mode, fast_mode, get_device, run_mode
+from .settings import MODES, by_mode, get_device, run_mode
 from .shapes import (
     ReceptiveField,
     ShapeMismatchError,
@@ -78,10 +79,8 @@ from .train import (
     accuracy,
     evaluate,
     fit,
-    load_checkpoint,
     model_device,
     predict,
-    save_checkpoint,
     train_one_epoch,
 )
 
@@ -123,7 +122,6 @@ __all__ = [
     "show_predictions",
     "MODES",
     "by_mode",
-    "fast_mode",
     "get_device",
     "run_mode",
     "LESSONS",

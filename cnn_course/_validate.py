@@ -47,9 +47,6 @@ def describe(value, limit: int = 80) -> str:
     return f"{text} (тип {type(value).__name__})"
 
 
-_describe = describe  # старое имя
-
-
 def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Проверяет, что ``value`` — целое число в [``minimum``, ``maximum``], и возвращает его.
 

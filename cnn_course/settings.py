@@ -16,7 +16,7 @@ import os
 
 import torch
 
-__all__ = ["MODES", "MODE_NAMES", "run_mode", "by_mode", "fast_mode", "get_device"]
+__all__ = ["MODES", "MODE_NAMES", "run_mode", "by_mode", "get_device"]
 
 MODES = ("smoke", "default", "lecture")
 MODE_NAMES = {"smoke": "проверочный", "default": "обычный", "lecture": "лекционный"}
@@ -64,11 +64,6 @@ def by_mode(*, smoke, default, lecture=None, mode: str | None = None):
     if mode not in MODES:
         raise ValueError(f"mode: ожидалось одно из {list(MODES)}, получено {mode!r}")
     return {"smoke": smoke, "default": default, "lecture": default if lecture is None else lecture}[mode]
-
-
-def fast_mode() -> bool:
-    """True в проверочном режиме (``CNN_COURSE_FAST=1`` или ``CNN_COURSE_MODE=smoke``)."""
-    return run_mode() == "smoke"
 
 
 def get_device(prefer: str | torch.device | None = "auto") -> torch.device:

@@ -15,7 +15,7 @@ import torch.nn as nn
 from tqdm.auto import tqdm
 
 from ._validate import check_int, check_real
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import save_checkpoint
 from .formatting import fmt
 from .settings import get_device
 
@@ -29,8 +29,6 @@ __all__ = [
     "accuracy",
     "History",
     "fit",
-    "save_checkpoint",
-    "load_checkpoint",
 ]
 
 

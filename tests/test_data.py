@@ -13,11 +13,11 @@ import torch
 import torchvision.transforms.v2 as tfs
 from PIL import Image
 
+from cnn_course.checkpoint import load_checkpoint
 from cnn_course.images import load_image_tensor
 from cnn_course.models import sun_regressor
 from cnn_course.sun import SunDataset, make_sun_dataset, read_labels
 from cnn_course.sun.draw import SPRITE_SIZE, SunStyle, draw_sun_image, sun_sprite
-from cnn_course.train import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cnn_course.settings import by_mode, fast_mode, run_mode
+from cnn_course.settings import by_mode, run_mode
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,6 @@ def test_run_mode(monkeypatch, env, mode):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert run_mode() == mode
-    assert fast_mode() == (mode == "smoke")
     assert by_mode(smoke=1, default=2, lecture=3) == {"smoke": 1, "default": 2, "lecture": 3}[mode]
     assert by_mode(smoke=1, default=2) == (1 if mode == "smoke" else 2)
 

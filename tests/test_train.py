@@ -8,6 +8,7 @@ import torch.nn as nn
 
 from cnn_course import trace_shapes
 from cnn_course.__main__ import main as cli_main
+from cnn_course.checkpoint import load_checkpoint, save_checkpoint
 from cnn_course.models import SoftArgmax2d, reorder_relu_pool, sun_heatmap_net, sun_regressor
 from cnn_course.settings import get_device
 from cnn_course.sun import RECIPES, SunDataset, make_sun_dataset, sun_metrics, train_sun
@@ -18,10 +19,8 @@ from cnn_course.train import (
     accuracy,
     evaluate,
     fit,
-    load_checkpoint,
     model_device,
     predict,
-    save_checkpoint,
     train_one_epoch,
 )
 

@@ -218,7 +218,7 @@ def train_sun(
         epochs: число эпох (None — из рецепта).
         device: 'auto' (CUDA → MPS → CPU), 'cpu', 'cuda', 'mps'.
         seed: зерно инициализации и перемешивания.
-        out: путь для сохранения весов (:func:`~cnn_course.train.save_checkpoint`).
+        out: путь для сохранения весов (:func:`~cnn_course.checkpoint.save_checkpoint`).
 
     Returns:
         :class:`SunResult` (``test['mse_px']``, ``test['rmse_px']`` — ошибка в пикселях).
