@@ -8,6 +8,7 @@
 - правила размеров: ``conv_output_size``, ``pool_output_size``, ``trace_shapes``,
   ``receptive_field``, ``count_parameters``;
 - логика обозревателей (чистые функции): ``conv_step``, ``pool_step``, ``shape_table``;
+- анимации скользящего окна, играющие без ядра (и в книге): ``animate_conv``, ``animate_pool``;
 - данные и модели урока 4–5: ``SunDataset``, ``make_sun_dataset``, ``sun_regressor``,
   ``sun_heatmap_net``, ``make_vgg``, ``load_pretrained_vgg``, ``classify_image``;
 - обучение, не знающее задачи: ``fit``, ``evaluate``, ``predict``, ``TensorLoader``, метрики
@@ -20,6 +21,7 @@
 Импорт пакета ничего не меняет глобально: ни зёрен, ни стилей графиков.
 """
 
+from .animation import animate_conv, animate_pool
 from .checkpoint import load_checkpoint, save_checkpoint
 from .conv import (
     ACTIVATIONS,
@@ -115,6 +117,8 @@ __all__ = [
     "integer_grid",
     "load_photo",
     "to_grayscale",
+    "animate_conv",
+    "animate_pool",
     "bar_chart",
     "draw_grid",
     "new_figure",
