@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import torch
 
 from ._validate import check_choice, check_int, check_real, check_tensor, describe
-from .conv import conv2d_im2col, same_padding
+from .conv import KERNEL_NAMES, classic_kernel, conv2d_im2col, same_padding
+from .formatting import fmt
 from .pooling import POOL_MODES, pool2d_naive
 from .shapes import conv_output_size, effective_kernel, pool_output_size
 
@@ -22,6 +23,8 @@ __all__ = [
     "ShapeRow",
     "shape_table",
     "LAYER_KINDS",
+    "preset_name",
+    "short_number",
 ]
 
 
@@ -274,3 +277,26 @@ def shape_table(size: int, channels: int, layers) -> list[ShapeRow]:
             break
         rows.append(ShapeRow(label, (1, channels, size, size)))
     return rows
+
+
+def preset_name(kernel) -> str:
+    """Имя классического ядра 3×3, совпадающего с ``kernel`` (до 1e-6), или ``'custom'`` — «своё ядро».
+
+    Редактор ядра показывает его в списке «готовое ядро», когда веса меняют вручную.
+    """
+    kernel = check_tensor(kernel, "kernel", 2, "(3, 3)", floating=False, nonempty=True)
+    if tuple(kernel.shape) != (3, 3):
+        return "custom"
+    kernel = kernel.double()
+    for name in KERNEL_NAMES:
+        if torch.allclose(kernel, classic_kernel(name, torch.float64), atol=1e-6, rtol=0):
+            return name
+    return "custom"
+
+
+def short_number(value) -> str:
+    """Число для подписи обозревателя: целое — как есть, дробное — с двумя знаками (``6,44``), без «−0»."""
+    value = float(value)
+    if value.is_integer():
+        return fmt(int(value))
+    return fmt(value, 2)

@@ -28,6 +28,8 @@ __all__ = [
     "load_pretrained_vgg",
     "classify_image",
     "classification_html",
+    "upload_error_text",
+    "thumbnail_png",
 ]
 
 VGG_NAMES = ("vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")
@@ -262,11 +264,40 @@ def classification_html(results: list[tuple[str, float]], pretrained: bool = Tru
     """Таблица HTML «класс — вероятность» для :func:`classify_image`; предупреждение о случайных весах."""
     import html
 
+    from .plotting import percent_text
+
     rows = "".join(
-        f"<tr><td>{k}</td><td>{html.escape(name)}</td><td style='text-align:right'>{p:.1%}</td></tr>"
+        f"<tr><td>{k}</td><td>{html.escape(name)}</td><td style='text-align:right'>{percent_text(p)}</td></tr>"
         for k, (name, p) in enumerate(results, 1)
     )
     note = (
         "" if pretrained else ("<p style='color:#b00020'>Веса случайные — классы и вероятности ничего не значат.</p>")
     )
     return f"{note}<table><tr><th>№</th><th>класс ImageNet</th><th>вероятность</th></tr>{rows}</table>"
+
+
+def upload_error_text(name: str, err: Exception) -> str:
+    """Сообщение ученику о файле, который не удалось прочитать как картинку (без технических подробностей)."""
+    text = str(err)
+    if text.startswith("Это не картинка"):
+        return (
+            f"файл «{name}» не похож на картинку (или её формат не поддерживается). "
+            "Загрузите фотографию в формате JPEG или PNG."
+        )
+    return f"файл «{name}»: {text}"
+
+
+THUMBNAIL_SIDE = 224  # сторона превью загруженной картинки, CSS-пиксели
+
+
+def thumbnail_png(image) -> tuple[bytes, int]:
+    """PNG-превью картинки PIL (сторона до THUMBNAIL_SIDE CSS-пикселей, плотность 2×) и его ширина."""
+    import io
+
+    if not isinstance(image, Image.Image):
+        raise TypeError(f"image: ожидалась картинка PIL.Image, получено {describe(image)}")
+    thumb = image.copy()
+    thumb.thumbnail((2 * THUMBNAIL_SIDE, 2 * THUMBNAIL_SIDE))
+    buf = io.BytesIO()
+    thumb.save(buf, format="PNG")
+    return buf.getvalue(), max(1, thumb.width // 2)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import html
+import re
 
 import ipywidgets as widgets
 import torch
 
 from ._validate import check_bool, check_int, check_tensor, describe
 from .conv import ACTIVATIONS, KERNEL_NAMES, KERNEL_TITLES, classic_kernel, filter_image
-from .explore import LAYER_KINDS, conv_step, explorer_kernel, pool_step, shape_table
+from .explore import LAYER_KINDS, conv_step, explorer_kernel, pool_step, preset_name, shape_table, short_number
+from .formatting import fmt
 from .images import integer_grid, load_photo
-from .plotting import bar_chart, draw_grid, figure_to_png, new_figure
+from .plotting import bar_chart, contrast_limits, draw_grid, new_figure, render_png
 
-__all__ = ["Explorer", "conv_explorer", "kernel_editor", "pool_explorer", "shape_calculator", "image_classifier"]
+__all__ = [
+    "Explorer",
+    "conv_explorer",
+    "kernel_editor",
+    "pool_explorer",
+    "shape_calculator",
+    "image_classifier",
+]
 
 
 class Explorer(widgets.VBox):
@@ -23,7 +32,8 @@ class Explorer(widgets.VBox):
     """
 
     def __init__(self, controls: dict, views: dict, children, update, name: str = "explorer"):
-        super().__init__(children=children)
+        style = widgets.HTML(_STYLE, layout=widgets.Layout(display="none"))
+        super().__init__(children=[style, *children])
         self.controls = controls
         self.views = views
         # CSS-классы: по ним браузерный тест (и стили) находят обозреватель, ползунки и виды
@@ -72,7 +82,14 @@ def _grid_image(image, name: str, seed: int) -> torch.Tensor:
     return image.detach().cpu().float()
 
 
-def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider):
+LABEL_WIDTH = "165px"  # подписи ползунков обозревателей помещаются целиком
+SLIDER_WIDTH = "375px"  # подпись + дорожка ≈ 145 пикс. (≥ 120 — удобно мышью) + число справа
+# Число справа от ползунка в ipywidgets занимает не меньше 71 пикс.; «−4.00» хватает 40 — остальное
+# отдаём дорожке (стиль действует только внутри обозревателей курса).
+_STYLE = "<style>.cc-explorer .widget-readout { min-width: 40px; }</style>"
+
+
+def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider, label=LABEL_WIDTH, width=SLIDER_WIDTH):
     return kind(
         value=value,
         min=lo,
@@ -80,15 +97,78 @@ def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider):
         step=step,
         description=description,
         continuous_update=True,
-        style={"description_width": "initial"},
+        style={"description_width": label},
+        layout=widgets.Layout(width=width, min_width=width),
     )
 
 
+def _label(text: str) -> widgets.HTML:
+    """Подпись слева от кнопок, выровненная с подписями ползунков."""
+    return widgets.HTML(
+        f"<div style='text-align: right; padding-right: 8px'>{html.escape(text)}</div>",
+        layout=widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH),
+    )
+
+
+def _wrap(children, gap: str = "0 16px") -> widgets.Box:
+    """Строка элементов, которая переносится на следующую, когда не хватает ширины (без полосы прокрутки)."""
+    return widgets.Box(
+        children,
+        layout=widgets.Layout(display="flex", flex_flow="row wrap", align_items="flex-start", grid_gap=gap),
+    )
+
+
+def _text_view() -> widgets.HTML:
+    """Текст обозревателя на всю ширину: длинная строка переносится по словам, а не обрезается."""
+    return widgets.HTML()
+
+
+def _wrapped(html_text: str) -> str:
+    return f"<div style='white-space: normal; overflow-wrap: break-word'>{html_text}</div>"
+
+
+def _blank_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (1, 1), (0, 0, 0, 0)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+_BLANK_PNG = _blank_png()  # пустое значение виджет Image показал бы значком «битой» картинки
+
+
+def _show_figure(view: widgets.Image, fig) -> None:
+    """Показывает фигуру в виджете Image в её размере (CSS-пиксели), PNG — с плотностью 2×.
+
+    На узком экране картинка только уменьшается (max-width: 100 %), пропорции сохраняются.
+    """
+    png, (width, _height) = render_png(fig)
+    _show_png(view, png, width)
+
+
+def _show_png(view: widgets.Image, png: bytes, width: int) -> None:
+    view.value = png
+    view.layout.width = f"{width}px"
+    view.layout.max_width = "100%"
+    view.layout.height = "auto"
+    view.layout.display = None
+
+
+def _hide_picture(view: widgets.Image) -> None:
+    view.value = _BLANK_PNG
+    view.layout.display = "none"
+
+
 def _show_error(views, err: ValueError, text_view: str) -> None:
-    """Показывает русское сообщение о невозможной конфигурации и очищает рисунок."""
-    views["size"].value = f"<b style='color:#b00020'>Так нельзя:</b> {html.escape(str(err))}"
+    """Показывает русское сообщение о невозможной конфигурации и прячет рисунок."""
+    # ползунок задаёт одно число для обеих осей: «dilation=(2, 2)» в сообщении читается как «2»
+    text = re.sub(r"\((\d+), \1\)", r"\1", str(err))
+    views["size"].value = _wrapped(f"<b style='color:#b00020'>Так нельзя:</b> {html.escape(text)}")
     views[text_view].value = ""
-    views["picture"].value = b""
+    _hide_picture(views["picture"])
 
 
 def _limit_position(controls, h_out: int, w_out: int) -> None:
@@ -119,15 +199,18 @@ def _render_conv(controls, views) -> None:
     h_out, w_out = step.out_size
     _limit_position(controls, h_out, w_out)
     h, w = views["image_data"].shape
-    views["size"].value = (
-        f"Вход {h}×{w}, ядро {c['kernel_size']}×{c['kernel_size']}, stride={c['stride']}, "
-        f"padding={c['padding']}, dilation={c['dilation']} → <b>выход {h_out}×{w_out}</b> "
+    views["size"].value = _wrapped(
+        f"Вход {h}×{w}, ядро {c['kernel_size']}×{c['kernel_size']}, stride = {c['stride']}, "
+        f"padding = {c['padding']}, dilation = {c['dilation']} → <b>выход {h_out}×{w_out}</b> "
         f"= ({h} + 2·{c['padding']} − {c['dilation']}·({c['kernel_size']} − 1) − 1) // {c['stride']} + 1"
     )
-    views["formula"].value = f"<code>{html.escape(step.formula())}</code>"
-    fig = new_figure(9, 4.2)
-    ax_in, ax_k, ax_out = fig.subplots(1, 3, width_ratios=[step.padded.shape[1], c["kernel_size"] + 1, max(w_out, 2)])
-    draw_grid(ax_in, step.padded, highlight=step.window, title="вход (с дополнением нулями)")
+    views["formula"].value = _wrapped(f"<code>{html.escape(step.formula())}</code>")
+    fig = new_figure(6.6, 3.0)
+    # не уже трёх клеток: заголовки над узкой картой не обрезаются
+    ratios = [step.padded.shape[1], max(c["kernel_size"], 3) + 1, max(w_out, 3)]
+    ax_in, ax_k, ax_out = fig.subplots(1, 3, width_ratios=ratios)
+    title_in = "вход\n(с дополнением нулями)" if c["padding"] else "вход"
+    draw_grid(ax_in, step.padded, highlight=step.window, title=title_in)
     top, left = step.pad
     if top or left:
         from matplotlib.patches import Rectangle
@@ -135,9 +218,9 @@ def _render_conv(controls, views) -> None:
         ax_in.add_patch(
             Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor="gray", linestyle="--", linewidth=1.5)
         )
-    draw_grid(ax_k, step.kernel, title=f"ядро, b = {c['bias']}", cmap="PiYG")
-    draw_grid(ax_out, step.output, marker=(step.row, step.col), title="карта признаков", cmap="Oranges")
-    views["picture"].value = figure_to_png(fig)
+    draw_grid(ax_k, step.kernel, title=f"ядро,\nb = {fmt(c['bias'])}", cmap="PiYG")
+    draw_grid(ax_out, step.output, marker=(step.row, step.col), title="карта\nпризнаков", cmap="Oranges")
+    _show_figure(views["picture"], fig)
 
 
 def conv_explorer(image=None, seed: int = 0) -> Explorer:
@@ -165,39 +248,45 @@ def conv_explorer(image=None, seed: int = 0) -> Explorer:
     }
     views = {
         "image_data": data,
-        "size": widgets.HTML(),
-        "formula": widgets.HTML(),
+        "size": _text_view(),
+        "formula": _text_view(),
         "picture": widgets.Image(format="png"),
     }
-    left = widgets.VBox([controls[k] for k in ("kernel_size", "stride", "padding", "dilation", "bias")])
-    right = widgets.VBox([controls["row"], controls["col"]])
-    children = [widgets.HBox([left, right]), views["size"], views["formula"], views["picture"]]
+    children = [_wrap(list(controls.values())), views["size"], views["formula"], views["picture"]]
     return Explorer(controls, views, children, _render_conv, name="conv-explorer")
 
 
 def _render_kernel(controls, views) -> None:
     """Связь редактора ядра с :func:`cnn_course.conv.filter_image`."""
     kernel = torch.tensor([[controls[f"w{r}{c}"].value for c in range(3)] for r in range(3)])
-    out = filter_image(views["image_data"], kernel, bias=controls["bias"].value, act=controls["activation"].value)
-    views["stats"].value = (
-        f"Карта признаков: min = {float(out.min()):.3f}, max = {float(out.max()):.3f}, "
-        f"среднее = {float(out.mean()):.3f}"
+    act = controls["activation"].value
+    out = filter_image(views["image_data"], kernel, bias=controls["bias"].value, act=act)
+    views["stats"].value = _wrapped(
+        f"Карта признаков: min = {fmt(float(out.min()), 3)}, max = {fmt(float(out.max()), 3)}, "
+        f"среднее = {fmt(float(out.mean()), 3)}"
     )
-    fig = new_figure(7, 3.6)
+    fig = new_figure(6.6, 3.0)
     ax_in, ax_out = fig.subplots(1, 2)
     ax_in.imshow(views["image_data"][0].numpy(), cmap="gray")
-    ax_in.set_title("вход")
-    ax_out.imshow(out.numpy(), cmap="gray")
-    ax_out.set_title(f"σ(свёртка + b), σ = {controls['activation'].value}")
+    ax_in.set_title("вход", fontsize=10)
+    vmin, vmax = contrast_limits(out)
+    shown = ax_out.imshow(out.numpy(), cmap="gray", vmin=vmin, vmax=vmax)
+    # шкала: какие числа за оттенками (бледная карта растянута, её края — 1-й и 99-й процентили)
+    fig.colorbar(shown, ax=ax_out, shrink=0.9)
+    ax_out.set_title(f"σ(свёртка + b), σ = {_ACT_TITLES.get(act, act)}", fontsize=10)
     for ax in (ax_in, ax_out):
         ax.axis("off")
-    views["picture"].value = figure_to_png(fig)
+    _show_figure(views["picture"], fig)
+
+
+_ACT_TITLES = {"none": "нет", "relu": "ReLU", "sigmoid": "сигмоида", "tanh": "tanh"}
 
 
 def kernel_editor(image=None, size: int = 160) -> Explorer:
     """Редактор ядра 3×3: девять ползунков весов, смещение и функция активации, результат на фото.
 
-    Список «готовое ядро» подставляет классическое ядро в ползунки.
+    Список «готовое ядро» подставляет классическое ядро в ползунки; если веса поменять вручную,
+    список показывает «своё ядро».
 
     Args:
         image: картинка (1, H, W) в оттенках серого; по умолчанию — фото из matplotlib.
@@ -235,49 +324,74 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
             step=0.25,
             description=f"w{r + 1}{c + 1}",
             continuous_update=False,
-            layout=widgets.Layout(width="230px"),
+            readout_format=".2f",
+            style={"description_width": "28px"},
+            layout=widgets.Layout(width="auto", min_width="215px"),
         )
         for r in range(3)
         for c in range(3)
     }
-    controls["bias"] = _slider("смещение (bias)", 0.0, -1.0, 1.0, 0.05, widgets.FloatSlider)
-    controls["activation"] = widgets.Dropdown(options=list(ACTIVATIONS), value="none", description="активация")
+    controls["bias"] = _slider("смещение (bias)", 0.0, -1.0, 1.0, 0.05, widgets.FloatSlider, label="120px")
+    controls["activation"] = widgets.Dropdown(
+        options=[(_ACT_TITLES[a], a) for a in ACTIVATIONS],
+        value="none",
+        description="активация",
+        style={"description_width": "80px"},
+        layout=widgets.Layout(width="220px"),
+    )
     preset = widgets.Dropdown(
-        options=[(KERNEL_TITLES[n], n) for n in KERNEL_NAMES],
+        options=[(KERNEL_TITLES[n], n) for n in KERNEL_NAMES] + [("своё ядро (веса изменены)", "custom")],
         value="identity",
         description="готовое ядро",
-        style={"description_width": "initial"},
+        style={"description_width": "100px"},
+        layout=widgets.Layout(width="440px", max_width="100%"),
     )
-    views = {"image_data": data, "stats": widgets.HTML(), "picture": widgets.Image(format="png"), "preset": preset}
+    views = {"image_data": data, "stats": _text_view(), "picture": widgets.Image(format="png"), "preset": preset}
     grid = widgets.GridBox(
         [controls[f"w{r}{c}"] for r in range(3) for c in range(3)],
-        layout=widgets.Layout(grid_template_columns="repeat(3, 240px)"),
+        layout=widgets.Layout(grid_template_columns="repeat(3, minmax(215px, 250px))", grid_gap="0 8px"),
     )
     editor = Explorer(
         controls,
         views,
-        [preset, grid, widgets.HBox([controls["bias"], controls["activation"]]), views["stats"], views["picture"]],
+        [preset, grid, _wrap([controls["bias"], controls["activation"]]), views["stats"], views["picture"]],
         _render_kernel,
         name="kernel-editor",
     )
+    state = {"applying": False, "syncing": False}
 
     def apply_preset(change) -> None:
+        if change["new"] == "custom" or state["syncing"]:
+            return
         kernel = classic_kernel(change["new"])
-        editor._busy = True  # девять ползунков — одна перерисовка
+        editor._busy = state["applying"] = True  # девять ползунков — одна перерисовка
         try:
             for r in range(3):
                 for c in range(3):
                     controls[f"w{r}{c}"].value = float(kernel[r, c])
         finally:
-            editor._busy = False
+            editor._busy = state["applying"] = False
         editor.refresh()
 
+    def follow_weights(_change) -> None:
+        if state["applying"]:
+            return
+        kernel = torch.tensor([[controls[f"w{r}{c}"].value for c in range(3)] for r in range(3)])
+        state["syncing"] = True  # список только показывает имя ядра, ползунки уже стоят
+        try:
+            preset.value = preset_name(kernel)
+        finally:
+            state["syncing"] = False
+
     preset.observe(apply_preset, names="value")
+    for r in range(3):
+        for c in range(3):
+            controls[f"w{r}{c}"].observe(follow_weights, names="value")
     return editor
 
 
 _MODE_TITLES = {"max": "максимум", "min": "минимум", "avg": "среднее"}
-_POOL_TITLES = {"max": "max-пулинг", "min": "min-пулинг", "avg": "усредняющий пулинг"}
+_POOL_TITLES = {"max": "max-пулинг", "min": "min-пулинг", "avg": "усредняющий\nпулинг"}
 
 
 def _render_pool(controls, views) -> None:
@@ -291,19 +405,21 @@ def _render_pool(controls, views) -> None:
     h_out, w_out = step.out_size
     _limit_position(controls, h_out, w_out)
     h, w = views["image_data"].shape
-    views["size"].value = (
-        f"Вход {h}×{w}, окно {c['kernel_size']}×{c['kernel_size']}, stride={c['stride']} → "
+    views["size"].value = _wrapped(
+        f"Вход {h}×{w}, окно {c['kernel_size']}×{c['kernel_size']}, stride = {c['stride']} → "
         f"<b>выход {h_out}×{w_out}</b> = ({h} − {c['kernel_size']}) // {c['stride']} + 1"
     )
-    cells = ", ".join(f"{float(views['image_data'][r, cc]):g}" for r, cc in step.window)
-    views["value"].value = f"Окно [{step.row},{step.col}]: {cells} → {_MODE_TITLES[c['mode']]} = <b>{step.value:g}</b>"
-    fig = new_figure(8, 4)
-    ax_in, ax_out = fig.subplots(1, 2, width_ratios=[w, max(w_out, 2)])
+    cells = "; ".join(short_number(float(views["image_data"][r, cc])) for r, cc in step.window)
+    views["value"].value = _wrapped(
+        f"Окно [{step.row},{step.col}]: {cells} → {_MODE_TITLES[c['mode']]} = <b>{short_number(step.value)}</b>"
+    )
+    fig = new_figure(6.6, 3.2)
+    ax_in, ax_out = fig.subplots(1, 2, width_ratios=[w, max(w_out, 3)])
     draw_grid(ax_in, views["image_data"], highlight=step.window, title="вход: окно и выбранное значение")
     for r, cc in step.chosen:
-        ax_in.plot(cc, r, "o", markersize=22, markerfacecolor="none", markeredgecolor="crimson", markeredgewidth=2)
+        ax_in.plot(cc, r, "o", markersize=20, markerfacecolor="none", markeredgecolor="crimson", markeredgewidth=2)
     draw_grid(ax_out, step.output, marker=(step.row, step.col), title=_POOL_TITLES[c["mode"]], cmap="Oranges")
-    views["picture"].value = figure_to_png(fig)
+    _show_figure(views["picture"], fig)
 
 
 def pool_explorer(image=None, seed: int = 3) -> Explorer:
@@ -321,24 +437,22 @@ def pool_explorer(image=None, seed: int = 3) -> Explorer:
         "kernel_size": _slider("окно (kernel_size)", 2, 1, 4),
         "stride": _slider("шаг (stride)", 2, 1, 4),
         "mode": widgets.ToggleButtons(
-            options=[("максимум", "max"), ("минимум", "min"), ("среднее", "avg")], value="max", description="режим"
+            options=[("максимум", "max"), ("минимум", "min"), ("среднее", "avg")],
+            value="max",
+            style={"button_width": "96px"},
         ),
         "row": _slider("строка выхода", 0, 0, 2),
         "col": _slider("столбец выхода", 0, 0, 2),
     }
     views = {
         "image_data": data,
-        "size": widgets.HTML(),
-        "value": widgets.HTML(),
+        "size": _text_view(),
+        "value": _text_view(),
         "picture": widgets.Image(format="png"),
     }
     children = [
-        widgets.HBox(
-            [
-                widgets.VBox([controls["kernel_size"], controls["stride"], controls["mode"]]),
-                widgets.VBox([controls["row"], controls["col"]]),
-            ]
-        ),
+        _wrap([controls[k] for k in ("kernel_size", "stride", "row", "col")]),
+        widgets.HBox([_label("режим"), controls["mode"]]),
         views["size"],
         views["value"],
         views["picture"],
@@ -401,49 +515,63 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
     """
     n_layers = check_int(n_layers, "n_layers", minimum=1, maximum=8)
     preset = [("conv", 3, 1, 1, 16), ("maxpool", 2, 2, 0, 16), ("conv", 3, 1, 1, 32), ("maxpool", 2, 2, 0, 32)]
-    controls = {"size": _slider("вход H = W", 64, 4, 256), "in_channels": _slider("каналов", 3, 1, 4)}
-    rows = [widgets.HBox([controls["size"], controls["in_channels"]])]
+    narrow = {"label": "90px", "width": "300px"}  # подпись «дополнение» целиком, дорожка ≥ 120 пикс.
+    controls = {
+        "size": _slider("вход H = W", 64, 4, 256, **narrow),
+        "in_channels": _slider("каналов", 3, 1, 4, **narrow),
+    }
+    rows = [_wrap([controls["size"], controls["in_channels"]])]
     for i in range(n_layers):
         kind, k, s, p, ch = preset[i] if i < len(preset) else ("нет", 3, 1, 0, 8)
         controls[f"kind{i}"] = widgets.Dropdown(
             options=[(_KIND_TITLES[name], name) for name in LAYER_KINDS],
             value=kind,
             description=f"слой {i + 1}",
-            layout=widgets.Layout(width="240px"),
+            style={"description_width": "50px"},
+            layout=widgets.Layout(width="250px", min_width="250px"),
         )
-        controls[f"kernel{i}"] = _slider("ядро", k, 1, 7)
-        controls[f"stride{i}"] = _slider("шаг", s, 1, 4)
-        controls[f"padding{i}"] = _slider("дополнение", p, 0, 3)
-        controls[f"channels{i}"] = _slider("фильтров", ch, 1, 64)
-        rows.append(widgets.HBox([controls[f"{n}{i}"] for n in ("kind", "kernel", "stride", "padding", "channels")]))
+        controls[f"kernel{i}"] = _slider("ядро", k, 1, 7, **narrow)
+        controls[f"stride{i}"] = _slider("шаг", s, 1, 4, **narrow)
+        controls[f"padding{i}"] = _slider("дополнение", p, 0, 3, **narrow)
+        controls[f"channels{i}"] = _slider("фильтров", ch, 1, 64, **narrow)
+        row = _wrap([controls[f"{n}{i}"] for n in ("kind", "kernel", "stride", "padding", "channels")])
+        row.layout.border_top = "1px solid #e0e0e0"
+        row.layout.padding = "4px 0"
+        rows.append(row)
         _show_relevant(controls, i)
         controls[f"kind{i}"].observe(lambda change, i=i: _show_relevant(controls, i), names="value")
-    views = {"table": widgets.HTML(), "n_layers": n_layers}
+    views = {"table": _text_view(), "n_layers": n_layers}
     return Explorer(controls, views, rows + [views["table"]], _render_shapes, name="shape-calculator")
 
 
 def _render_classifier(controls, views) -> None:
     """Связь классификатора с :func:`cnn_course.pretrained.classify_image`."""
     from .images import decode_image
-    from .pretrained import classification_html, classify_image
+    from .pretrained import classification_html, classify_image, thumbnail_png, upload_error_text
 
     files = controls["upload"].value
     image, label = views["default_image"], "пример: фотография Грейс Хоппер"
+    failed = None
     if files:
+        name = str(files[-1].get("name", "без имени"))
         try:
-            image, label = decode_image(files[-1]["content"]), f"ваш файл: {files[-1]['name']}"
+            image, label = decode_image(files[-1]["content"]), f"ваш файл: {name}"
+        except (TypeError, ValueError) as err:
+            failed = upload_error_text(name, err)
+    if failed is None:
+        try:
+            results = classify_image(views["model"], image, views["weights"], topk=controls["topk"].value)
         except ValueError as err:
-            views["table"].value = f"<b style='color:#b00020'>Не получилось:</b> {html.escape(str(err))}"
-            views["picture"].value = b""
-            return
-    try:
-        results = classify_image(views["model"], image, views["weights"], topk=controls["topk"].value)
-    except ValueError as err:
-        views["table"].value = f"<b style='color:#b00020'>Не получилось:</b> {html.escape(str(err))}"
-        views["picture"].value = b""
+            failed = str(err)
+    if failed is not None:
+        views["table"].value = _wrapped(f"<b style='color:#b00020'>Не получилось:</b> {html.escape(failed)}")
+        _hide_picture(views["picture"])
+        _hide_picture(views["photo"])
+        views["results"] = []
         return
+    _show_png(views["photo"], *thumbnail_png(image))
     views["table"].value = f"<p>{html.escape(label)}</p>" + classification_html(results, views["pretrained"])
-    views["picture"].value = figure_to_png(bar_chart(results))
+    _show_figure(views["picture"], bar_chart(results))
     views["results"] = results
 
 
@@ -476,17 +604,27 @@ def image_classifier(model, weights, pretrained: bool = True, image=None) -> Exp
     else:
         raise TypeError(f"image: ожидалась картинка PIL.Image или None, получено {describe(image)}")
     controls = {
-        "upload": widgets.FileUpload(accept="image/*", multiple=False, description="Загрузить картинку"),
+        "upload": widgets.FileUpload(
+            accept="image/*",
+            multiple=False,
+            description="Загрузить картинку",
+            layout=widgets.Layout(width="auto", min_width="230px"),
+        ),
         "topk": _slider("сколько классов", 5, 1, 10),
     }
     views = {
-        "table": widgets.HTML(),
+        "table": widgets.HTML(layout=widgets.Layout(min_width="260px")),
         "picture": widgets.Image(format="png"),
+        "photo": widgets.Image(format="png"),
         "model": model,
         "weights": weights,
         "pretrained": pretrained,
         "default_image": image,
         "results": [],
     }
-    children = [widgets.HBox([controls["upload"], controls["topk"]]), widgets.HBox([views["table"], views["picture"]])]
+    children = [
+        _wrap([controls["upload"], controls["topk"]]),
+        _wrap([views["photo"], views["table"]]),
+        views["picture"],
+    ]
     return Explorer(controls, views, children, _render_classifier, name="image-classifier")

@@ -129,7 +129,7 @@ def _image_src(explorer) -> str:
 
 # (урок, CSS-класс обозревателя, ползунок, клавиша, что смотреть, что должно появиться)
 EXPLORERS = [
-    ("01_convolution.ipynb", "conv-explorer", "stride", "ArrowRight", "size", r"stride=2.*выход 2×2"),
+    ("01_convolution.ipynb", "conv-explorer", "stride", "ArrowRight", "size", r"stride = 2.*выход 2×2"),
     (
         "01_convolution.ipynb",
         "kernel-editor",

@@ -2,6 +2,7 @@
 
 import re
 
+import ipywidgets as widgets
 import pytest
 import torch
 import torch.nn as nn
@@ -102,7 +103,7 @@ def test_kernel_editor_reacts():
     after_preset = (stats.value, bytes(picture.value))
     assert after_preset != first
     w.controls["activation"].value = "relu"
-    assert "min = 0.000" in stats.value
+    assert "min = 0,000" in stats.value
     w.controls["bias"].value = 0.5
     assert (stats.value, bytes(picture.value)) != after_preset
     before_center = (stats.value, bytes(picture.value))
@@ -218,3 +219,123 @@ def test_shape_calculator_speaks_russian_and_hides_what_does_nothing():
     assert w.controls["channels1"].layout.display is None
     w.controls["kind1"].value = "нет"
     assert all(w.controls[f"{n}1"].layout.display == "none" for n in ("kernel", "stride", "padding", "channels"))
+
+
+# --- что видит ученик: размеры рисунков, скрытые картинки, подписи, классификатор ---------------
+
+import io  # noqa: E402
+
+from PIL import Image  # noqa: E402
+
+from cnn_course.explore import preset_name, short_number  # noqa: E402
+from cnn_course.plotting import CSS_DPI  # noqa: E402
+
+
+def _picture_contract(view):
+    """Рисунок показан шириной layout.width CSS-пикселей, в PNG вдвое больше точек, высота — auto."""
+    width = int(view.layout.width.removesuffix("px"))
+    png_w, _ = Image.open(io.BytesIO(bytes(view.value))).size
+    assert abs(png_w - 2 * width) <= 2, (png_w, width)
+    assert view.layout.height == "auto" and view.layout.max_width == "100%"
+    assert view.layout.display is None
+    return width
+
+
+@pytest.mark.parametrize("make", [conv_explorer, pool_explorer, lambda: kernel_editor(size=64)])
+def test_explorer_pictures_are_drawn_for_their_display_width(make):
+    w = make()
+    width = _picture_contract(w.views["picture"])
+    assert width <= 640  # помещается в урок шириной 1100 пикс. с открытой панелью файлов
+    assert width == round(6.6 * CSS_DPI)
+
+
+def test_impossible_setting_hides_the_picture_without_a_broken_image():
+    w = conv_explorer()
+    w.controls["kernel_size"].value = 5
+    w.controls["dilation"].value = 3
+    picture = w.views["picture"]
+    assert picture.layout.display == "none"
+    assert Image.open(io.BytesIO(bytes(picture.value))).size == (1, 1)  # не пустые байты: не «битая»
+    assert "dilation=(3, 3)" not in w.views["size"].value and "Так нельзя" in w.views["size"].value
+    w.controls["dilation"].value = 1
+    _picture_contract(picture)
+
+
+def test_sliders_have_room_for_labels_and_tracks():
+    for w in (conv_explorer(), pool_explorer(), shape_calculator(), kernel_editor(size=32)):
+        for name, control in w.controls.items():
+            if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
+                assert control.layout.min_width, f"{name}: ширина ползунка не задана"
+
+
+def test_kernel_editor_preset_follows_manual_weights():
+    w = kernel_editor(size=32)
+    preset = w.views["preset"]
+    w.controls["w00"].value = 2.0
+    assert preset.value == "custom"
+    preset.value = "sobel_x"
+    assert preset.value == "sobel_x" and w.controls["w00"].value == -1.0
+    w.controls["w11"].value = 1.0
+    assert preset.value == "custom"
+    w.controls["w11"].value = 0.0  # вернули как было — снова Собель
+    assert preset.value == "sobel_x"
+
+
+def test_preset_name_and_short_number():
+    from cnn_course.conv import classic_kernel
+
+    assert preset_name(classic_kernel("laplacian")) == "laplacian"
+    assert preset_name(torch.ones(3, 3)) == "custom"
+    assert preset_name(torch.zeros(5, 5)) == "custom"
+    assert short_number(6.444444) == "6,44" and short_number(-0.0) == "0" and short_number(8.0) == "8"
+
+
+def test_pool_explorer_prints_the_same_average_as_the_picture():
+    w = pool_explorer()
+    w.controls["mode"].value = "avg"
+    w.controls["kernel_size"].value = 3
+    w.controls["stride"].value = 1
+    text = w.views["value"].value
+    assert re.search(r"среднее = <b>\d+(,\d\d)?</b>", text), text
+    assert "." not in re.sub(r"<[^>]+>", "", text)
+
+
+def _classifier():
+    from cnn_course.pretrained import weights_for
+    from cnn_course.widgets import image_classifier
+
+    model = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 1000))
+    return image_classifier(model, weights_for("vgg11"), pretrained=False)
+
+
+def _upload(w, name: str, content: bytes) -> None:
+    import datetime
+
+    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
+    w.controls["upload"].value = (
+        {"name": name, "type": "", "size": len(content), "content": memoryview(content), "last_modified": when},
+    )
+
+
+def test_classifier_shows_the_image_it_classifies():
+    w = _classifier()
+    photo = w.views["photo"]
+    assert photo.layout.display is None and int(photo.layout.width.removesuffix("px")) <= 224
+    _picture_contract(w.views["picture"])
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 150), (200, 30, 30)).save(buf, format="PNG")
+    _upload(w, "red.png", buf.getvalue())
+    assert "ваш файл: red.png" in w.views["table"].value
+    assert photo.layout.width == "150px"  # 300×150 → превью 224 CSS-пикселя не больше оригинала / 2
+    assert w.views["results"]
+
+
+def test_classifier_explains_a_non_image_in_russian():
+    w = _classifier()
+    _upload(w, "notes.txt", b"not an image at all")
+    table = w.views["table"].value
+    assert "не похож на картинку" in table and "«notes.txt»" in table
+    assert "Error" not in table and "BytesIO" not in table and "0x" not in table
+    for view in ("photo", "picture"):
+        assert w.views[view].layout.display == "none"
+        assert len(bytes(w.views[view].value)) > 0
