@@ -1,247 +1,41 @@
 """Тексты упражнений курса (вопросы, ответы, подсказки к типичным ошибкам) для ``exercises``.
 
-Здесь только данные и эталон упражнения на код; проверку ответов делает ``cnn_course.exercises``.
-Порядок упражнений внутри урока задаёт их номера («Упражнение 1.2»).
+Здесь только данные; эталоны упражнений на код и их примеры — в ``_exercise_code``, проверку
+ответов делает ``cnn_course.exercises``. Порядок упражнений внутри урока задаёт их номера
+(«Упражнение 1.2»).
 """
 
 from __future__ import annotations
 
-import os
-
-import numpy as np
-import torch
-from PIL import Image
-
-LOOP_HINT = "Два цикла: по строкам n и столбцам m выхода; окно `x[n:n + k, m:m + k]`."
-
-
-def my_conv2d(x, w, b):
-    """Свёртка (взаимная корреляция) циклами: x (H, W), w (k, k), b — число → (H − k + 1, W − k + 1)."""
-    k = w.shape[0]
-    out_h, out_w = x.shape[0] - k + 1, x.shape[1] - k + 1
-    z = torch.zeros(out_h, out_w)
-    for n in range(out_h):
-        for m in range(out_w):
-            window = x[n : n + k, m : m + k]  # окно под фильтром
-            z[n, m] = (window * w).sum() + b  # клетка с клеткой, сумма и смещение
-    return z
-
-
-def _conv_flipped(x, w, b):
-    return my_conv2d(x, torch.flip(w, dims=(0, 1)), b)
-
-
-def _conv_no_bias(x, w, b):
-    return my_conv2d(x, w, 0.0)
-
-
-def _conv_short(x, w, b):
-    return my_conv2d(x, w, b)[:-1, :-1]
-
-
-def conv_cases():
-    gen = torch.Generator().manual_seed(7)
-    return [
-        (torch.randn(h, wd, generator=gen), torch.randn(k, k, generator=gen), float(b))
-        for h, wd, k, b in [(5, 5, 3, 1.0), (6, 8, 3, -0.5), (7, 6, 2, 2.0)]
-    ]
-
-
-POOL_HINT = (
-    "Два цикла по позициям выхода (H // 2, W // 2); окно `x[2 * n : 2 * n + 2, 2 * m : 2 * m + 2]`, из него `.max()`."
+from ._exercise_code import (
+    FREEZE_HINT,
+    GETITEM_HINT,
+    LOOP_HINT,
+    POOL_HINT,
+    SIZE_HINT,
+    _conv_flipped,
+    _conv_no_bias,
+    _conv_no_padding,
+    _conv_short,
+    _conv_stride_only_in_size,
+    _freeze_everything,
+    _freeze_forgot,
+    _freeze_no_new_head,
+    _getitem_list_target,
+    _getitem_no_transform,
+    _getitem_swapped,
+    _pool_avg,
+    _pool_ceil,
+    _pool_overlap,
+    _size_no_dilation,
+    _size_no_plus_one,
+    _size_one_side_padding,
+    freeze_and_replace,
+    my_conv2d,
+    my_getitem,
+    my_max_pool,
+    my_output_size,
 )
-
-
-def my_max_pool(x):
-    """Max-пулинг 2×2 с шагом 2 циклами: x (H, W) → (H // 2, W // 2); неполные окна отбрасываются."""
-    out_h, out_w = x.shape[0] // 2, x.shape[1] // 2
-    z = torch.zeros(out_h, out_w)
-    for n in range(out_h):
-        for m in range(out_w):
-            z[n, m] = x[2 * n : 2 * n + 2, 2 * m : 2 * m + 2].max()
-    return z
-
-
-def _pool_avg(x):
-    return torch.nn.functional.avg_pool2d(x[None, None], 2)[0, 0]
-
-
-def _pool_overlap(x):
-    return torch.nn.functional.max_pool2d(x[None, None], 2, stride=1)[0, 0]
-
-
-def _pool_ceil(x):
-    return torch.nn.functional.max_pool2d(x[None, None], 2, ceil_mode=True)[0, 0]
-
-
-def pool_cases():
-    gen = torch.Generator().manual_seed(11)
-    return [(torch.randn(h, w, generator=gen),) for h, w in [(4, 4), (6, 8), (5, 7)]]
-
-
-SIZE_HINT = "Формула: (n + 2·p − d·(k − 1) − 1) // s + 1."
-
-
-def my_output_size(n, k, s, p, d):
-    """Длина выхода свёртки: вход n, ядро k, шаг s, дополнение p, дилатация d."""
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def _size_no_dilation(n, k, s, p, d):
-    return (n + 2 * p - k) // s + 1
-
-
-def _size_no_plus_one(n, k, s, p, d):
-    return (n + 2 * p - d * (k - 1) - 1) // s
-
-
-def _size_one_side_padding(n, k, s, p, d):
-    return (n + p - d * (k - 1) - 1) // s + 1
-
-
-def size_cases():
-    return [
-        (n, k, s, p, d)
-        for n, k, s, p, d in [
-            (32, 3, 1, 1, 1),
-            (32, 5, 2, 1, 1),
-            (28, 3, 2, 0, 2),
-            (7, 3, 1, 2, 3),
-            (64, 7, 2, 3, 1),
-            (10, 2, 3, 0, 1),
-        ]
-    ]
-
-
-FREEZE_HINT = (
-    "Пройдите по `model.features.parameters()` и поставьте `requires_grad = False`, затем замените "
-    "`model.classifier[-1]` на `nn.Linear(model.classifier[-1].in_features, n_outputs)`."
-)
-
-
-def freeze_and_replace(model, n_outputs):
-    """Перенос обучения: заморозить features, заменить последний слой головы на n_outputs выходов."""
-    for param in model.features.parameters():
-        param.requires_grad = False
-    model.classifier[-1] = torch.nn.Linear(model.classifier[-1].in_features, n_outputs)
-    return model
-
-
-def _freeze_forgot(model, n_outputs):
-    model.classifier[-1] = torch.nn.Linear(model.classifier[-1].in_features, n_outputs)
-    return model
-
-
-def _freeze_everything(model, n_outputs):
-    model.classifier[-1] = torch.nn.Linear(model.classifier[-1].in_features, n_outputs)
-    for param in model.parameters():
-        param.requires_grad = False
-    return model
-
-
-def _freeze_no_new_head(model, n_outputs):
-    for param in model.features.parameters():
-        param.requires_grad = False
-    return model
-
-
-def freeze_cases():
-    from .models import make_vgg
-
-    return [
-        (make_vgg("vgg-mini-64", num_outputs=10, batch_norm=True, pool_size=4, hidden=32, seed=0), n) for n in (2, 5)
-    ]
-
-
-def freeze_outcome(model, args):
-    """Что проверяем у модели после переноса: заморожены ли features, учится ли голова, сколько выходов."""
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"функция должна вернуть модель, а вернула {type(model).__name__}")
-    frozen = all(not p.requires_grad for p in model.features.parameters())
-    head = all(p.requires_grad for p in model.classifier.parameters())
-    model.eval()
-    with torch.no_grad():
-        outputs = tuple(model(torch.zeros(2, 3, 64, 64)).shape)
-    return {"features заморожены": frozen, "голова обучается": head, "форма выхода": outputs}
-
-
-GETITEM_HINT = (
-    "Путь к файлу — `os.path.join(self.path, self.files[item])`; картинку откройте `Image.open(...).convert('RGB')`, "
-    "пропустите через `self.transform`, если он задан, и верните пару `(img, torch.tensor(self.targets[item], "
-    "dtype=torch.float32))`."
-)
-
-
-def my_getitem(self, item):
-    """``__getitem__`` класса лекции: картинка (через transform) и tensor([x, y]) float32."""
-    path_file = os.path.join(self.path, self.files[item])
-    img = Image.open(path_file).convert("RGB")
-    if self.transform:
-        img = self.transform(img)
-    return img, torch.tensor(self.targets[item], dtype=torch.float32)
-
-
-def _getitem_swapped(self, item):
-    img, (x, y) = my_getitem(self, item)
-    return img, torch.stack([y, x])
-
-
-def _getitem_no_transform(self, item):
-    return Image.open(os.path.join(self.path, self.files[item])).convert("RGB"), torch.tensor(
-        self.targets[item], dtype=torch.float32
-    )
-
-
-def _getitem_list_target(self, item):
-    img, _ = my_getitem(self, item)
-    return img, list(self.targets[item])
-
-
-class _LectureLike:
-    """Набор, как его заполняет конструктор класса лекции: path, files, targets, transform."""
-
-    def __init__(self, path, transform):
-        import json
-
-        self.path, self.transform = path, transform
-        with open(os.path.join(path, "format.json")) as fp:
-            table = json.load(fp)
-        self.files, self.targets = tuple(table), tuple(table.values())
-
-
-_GETITEM_DATA: list[str] = []
-
-
-def getitem_cases():
-    """Два примера из маленького набора (128×128): без transform и с ToImage + ToDtype."""
-    import tempfile
-
-    import torchvision.transforms.v2 as tfs
-
-    from .sun.dataset import make_sun_dataset
-
-    if not _GETITEM_DATA or not os.path.isdir(_GETITEM_DATA[0]):
-        root = os.path.join(tempfile.mkdtemp(prefix="cc-exercise-"), "sun")
-        make_sun_dataset(root, n_train=3, n_test=1, size=128, seed=3, progress=False)
-        _GETITEM_DATA[:] = [os.path.join(root, "train")]
-    to_tensor = tfs.Compose([tfs.ToImage(), tfs.ToDtype(torch.float32, scale=True)])
-    return [(_LectureLike(_GETITEM_DATA[0], None), 0), (_LectureLike(_GETITEM_DATA[0], to_tensor), 2)]
-
-
-def getitem_outcome(result, args):
-    """Что сравнивать у пары (картинка, цель): пиксели картинки, вид картинки, цель и её тип."""
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise TypeError(f"__getitem__ должен вернуть пару (картинка, цель), а вернул {type(result).__name__}")
-    img, target = result
-    kind = "тензор" if isinstance(img, torch.Tensor) else "картинка PIL" if isinstance(img, Image.Image) else "другое"
-    pixels = img if isinstance(img, torch.Tensor) else torch.as_tensor(np.array(img))
-    return {
-        "картинка": kind,
-        "пиксели": pixels.float(),
-        "цель — тензор": isinstance(target, torch.Tensor),
-        "цель": torch.as_tensor(target, dtype=torch.float32),
-        "тип цели": str(target.dtype) if isinstance(target, torch.Tensor) else type(target).__name__,
-    }
 
 
 def _ex(key, question, answer, explanation, hint, *mistakes, tol=1e-6) -> dict:
@@ -306,12 +100,14 @@ BANK = (
     ),
     _ex(
         "conv.loop",
-        "Напишите свою свёртку циклами: функция `my_conv2d(x, w, b)` получает вход `x` формы (H, W), ядро `w` формы "
-        "(k, k) и смещение `b` (число) и возвращает карту признаков формы (H − k + 1, W − k + 1) — без дополнения, с "
-        "шагом 1. Передайте в `cc.check` саму функцию — её имя без скобок.",
+        "Напишите свёртку одного канала циклами — с шагом и дополнением нулями: функция "
+        "`my_conv2d(x, w, b, stride, padding)` получает вход `x` формы (H, W), ядро `w` формы (k, k), смещение "
+        "`b` (число), шаг `stride` и дополнение `padding` (целые) и возвращает карту признаков формы "
+        "(⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1). Передайте в `cc.check` саму функцию — её имя без скобок.",
         my_conv2d,
-        "Два цикла по позициям выхода, в каждой — сумма поэлементного произведения окна на ядро плюс смещение; так "
-        "же, только без циклов, считает `nn.Conv2d`.",
+        "Дополнить вход нулями, затем два цикла по позициям выхода; окно начинается в клетке (n·s, m·s), в каждой "
+        "позиции — сумма поэлементного произведения окна на ядро плюс смещение. Так же, только без циклов, "
+        "считает `F.conv2d(x, w, b, stride, padding)`.",
         LOOP_HINT + " Выход в каждой клетке: `(window * w).sum() + b`.",
         (
             _conv_flipped,
@@ -319,7 +115,12 @@ BANK = (
             "ядра умножается на клетку (i, j) окна.",
         ),
         (_conv_no_bias, "Почти: не забудьте прибавить смещение `b` в каждой клетке."),
-        (_conv_short, "Позиций окна по высоте H − k + 1, а не H − k: `range(H - k + 1)`."),
+        (_conv_short, "Позиций окна по высоте ⌊(H + 2p − k) / s⌋ + 1: не забудьте «+ 1»."),
+        (_conv_no_padding, "Дополнение нулями потерялось: сначала `x = F.pad(x, (p, p, p, p))`, потом циклы."),
+        (
+            _conv_stride_only_in_size,
+            "Размер выхода верный, а окно сдвигается на одну клетку: начало окна — `n * stride`, а не `n`.",
+        ),
     ),
     _ex(
         "conv.shift",
@@ -610,17 +411,3 @@ BANK = (
         (4, "Картинку нормируют преобразования weights.transforms(); softmax работает с выходом сети."),
     ),
 )
-
-
-def _identity(result, args):
-    return result
-
-
-# упражнения на код: примеры входов, что сравнивать у результата, подсказка на случай падения функции
-CODE_SPECS = {
-    "conv.loop": (conv_cases, _identity, LOOP_HINT),
-    "pool.loop": (pool_cases, _identity, POOL_HINT),
-    "shapes.formula": (size_cases, _identity, SIZE_HINT),
-    "vgg.freeze": (freeze_cases, freeze_outcome, FREEZE_HINT),
-    "sun.getitem": (getitem_cases, getitem_outcome, GETITEM_HINT),
-}

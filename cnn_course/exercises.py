@@ -20,7 +20,8 @@ from types import MappingProxyType
 
 import torch
 
-from ._exercise_bank import BANK, CODE_SPECS
+from ._exercise_bank import BANK
+from ._exercise_code import CODE_SPECS
 from .formatting import count_words, fmt
 from .lessons import LESSONS
 

@@ -10,9 +10,16 @@ import pytest
 import torch
 
 from cnn_course import EXERCISES, LESSONS, CheckResult, check, exercise
-from cnn_course import _exercise_bank as B
+from cnn_course import _exercise_code as B
 from cnn_course import exercises as E
-from cnn_course._exercise_bank import _conv_flipped, _conv_no_bias, _conv_short, my_conv2d
+from cnn_course._exercise_code import (
+    _conv_flipped,
+    _conv_no_bias,
+    _conv_no_padding,
+    _conv_short,
+    _conv_stride_only_in_size,
+    my_conv2d,
+)
 from cnn_course.shapes import conv_output_size
 
 
@@ -70,7 +77,9 @@ TYPICAL = [
     ("conv.dilation", (3, 9), "раздвигает клетки"),
     ("conv.loop", _conv_flipped, "не нужно переворачивать"),
     ("conv.loop", _conv_no_bias, "прибавить смещение"),
-    ("conv.loop", _conv_short, "H − k + 1"),
+    ("conv.loop", _conv_short, "«+ 1»"),
+    ("conv.loop", _conv_no_padding, "F.pad"),
+    ("conv.loop", _conv_stride_only_in_size, "n * stride"),
     ("pool.loop", B._pool_avg, "усредняющий пулинг"),
     ("pool.loop", B._pool_overlap, "а не 1"),
     ("pool.loop", B._pool_ceil, "Неполные окна"),
@@ -159,7 +168,7 @@ def test_every_targeted_hint_is_fed_its_typical_mistake():
 
 # неверные решения, которых нет среди типичных ошибок: ученик получает общую подсказку и первый неверный пример
 UNTARGETED_CODE = {
-    "conv.loop": lambda x, w, b: my_conv2d(x, w, b) * 2,
+    "conv.loop": lambda x, w, b, s, p: my_conv2d(x, w, b, s, p) * 2,
     "pool.loop": lambda x: B.my_max_pool(x) * 2,
     "shapes.formula": lambda n, k, s, p, d: n,
     "vgg.freeze": lambda model, n: model,
@@ -219,17 +228,21 @@ def test_max_pool_gradient_answer_matches_autograd():
     assert check("pool.gradient", int((win.grad != 0).sum()))
 
 
-def test_conv_loop_reference_matches_torch():
-    x, w = torch.randn(6, 7), torch.randn(3, 3)
-    ref = torch.nn.functional.conv2d(x[None, None], w[None, None], torch.tensor([0.5]))[0, 0]
-    assert torch.allclose(my_conv2d(x, w, 0.5), ref, atol=1e-5)
+@pytest.mark.parametrize("k,stride,padding", [(k, s, p) for k in (1, 2, 3) for s in (1, 2, 3) for p in (0, 1, 2)])
+def test_conv_loop_reference_matches_torch(k, stride, padding):
+    gen = torch.Generator().manual_seed(k * 9 + stride * 3 + padding)
+    x, w = torch.randn(6, 7, generator=gen, dtype=torch.float64), torch.randn(k, k, generator=gen, dtype=torch.float64)
+    ref = torch.nn.functional.conv2d(
+        x[None, None], w[None, None], torch.tensor([0.5], dtype=torch.float64), stride, padding
+    )
+    torch.testing.assert_close(my_conv2d(x, w, 0.5, stride, padding).double(), ref[0, 0], rtol=1e-5, atol=1e-5)
 
 
 def test_conv_loop_accepts_numpy_and_reports_crash_in_russian():
-    assert check("conv.loop", lambda x, w, b: my_conv2d(x, w, b).numpy())
-    res = check("conv.loop", lambda x, w, b: x[100])
+    assert check("conv.loop", lambda x, w, b, s, p: my_conv2d(x, w, b, s, p).numpy())
+    res = check("conv.loop", lambda x, w, b, s, p: x[100])
     assert not res.ok and "Функция упала с ошибкой IndexError" in res.message
-    res = check("conv.loop", my_conv2d(torch.zeros(3, 3), torch.zeros(2, 2), 0))
+    res = check("conv.loop", my_conv2d(torch.zeros(3, 3), torch.zeros(2, 2), 0, 1, 0))
     assert res.status == "invalid" and "Ожидалась функция" in res.message
 
 
@@ -250,7 +263,7 @@ def test_pending_answer_is_neutral_and_renders_code():
     res = check("conv.params", ...)
     assert not res.ok and res.status == "pending"
     assert check("conv.params", None).status == "pending"
-    assert check("conv.loop", lambda x, w, b: None).status == "pending"
+    assert check("conv.loop", lambda x, w, b, s, p: None).status == "pending"
     text = seen(res)
     assert "Ответа пока нет" in text or "ответа пока нет" in text
     assert "Неверно" not in text and E.WRONG not in text
