@@ -38,7 +38,7 @@ DENSITY = 2  # кадр рисуется в 2 раза плотнее, чем п
 _POOL_NAMES = {"max": "max", "min": "min", "avg": "среднее"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Animation:
     """Готовая анимация: кадры WebP и подпись.
 
@@ -54,6 +54,9 @@ class Animation:
     width: int
     height: int
     caption: str
+
+    def __repr__(self) -> str:
+        return f"<Анимация: {self.caption}>"
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.webp).decode("ascii")

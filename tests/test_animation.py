@@ -144,3 +144,8 @@ def test_conv_animation_rejects_bad_input_in_russian(kwargs, error, match):
 def test_pool_animation_rejects_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):
         animate_pool(**kwargs)
+
+
+def test_text_repr_is_short():
+    anim = animate_pool(size=4)
+    assert repr(anim).startswith("<Анимация: Пулинг") and len(repr(anim)) < 200  # не байты WebP

@@ -170,7 +170,7 @@ def run_all(mode: str, keys: list[str], out: Path | None, timeout: int) -> list[
     os.environ.pop("CNN_COURSE_FULL", None)
     os.environ["CNN_COURSE_MODE"] = mode
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    lessons = [get_lesson(k) for k in keys] if keys else list(LESSONS)
+    lessons = [get_lesson(int(k) if str(k).isdigit() else k) for k in keys] if keys else list(LESSONS)
     runs = []
     with tempfile.TemporaryDirectory(prefix=f"lessons-{mode}-") as tmp:
         work = Path(tmp)
