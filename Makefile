@@ -59,8 +59,16 @@ bench: $(STAMP)
 bench-sun: $(STAMP)
 	$(BIN)/python benchmarks/sun_training.py
 
+# Книга курса (Sphinx + MyST-NB + sphinx-book-theme) в build/book/: уроки выполняются в режиме из
+# CNN_COURSE_MODE (обычном по умолчанию) с кешем в build/.jupyter_cache/<режим>/ — повторная сборка
+# без изменений их не выполняет. make book EXECUTED=build/executed/default — из уроков, уже
+# выполненных make lessons (без выполнения). Настройки и расширение книги — в book/.
+EXECUTED ?=
 book: $(STAMP)
-	$(BIN)/python tools/build_book.py
+	mkdir -p build/book-src
+	$(BIN)/sphinx-build -b html -q -c book -d build/book-doctrees \
+		$(if $(EXECUTED),-D cnn_book_executed=$(abspath $(EXECUTED))) build/book-src build/book
+	@echo "Книга готова: build/book/index.html"
 
 clean:
 	rm -rf $(VENV) .hypothesis .pytest_cache build
