@@ -36,6 +36,7 @@ _STYLE = {  # статус → (фон, рамка)
     "answer": ("#e8f0fe", "#1a73e8"),
 }
 _MAX_SHOWN = 60  # столько символов чужого ответа показываем в сообщении
+_OPTIONS, _ASK = "Варианты:", "Впишите номер варианта"  # как в вопросах с выбором записаны варианты
 
 
 def _inline_html(text: str) -> str:
@@ -92,8 +93,45 @@ class Exercise:
     def title(self) -> str:
         return f"Упражнение {self.number}"
 
+    @property
+    def options(self) -> tuple[tuple[int, str], ...]:
+        """Варианты вопроса с выбором: ((номер, текст), …); у остальных упражнений — пусто.
+
+        Варианты записаны в вопросе: «… Варианты: 1 — …; 2 — …. Впишите номер варианта.»
+        """
+        if _OPTIONS not in self.question:
+            return ()
+        listed = self.question.split(_OPTIONS, 1)[1].split(_ASK, 1)[0].strip().rstrip(".")
+        found = re.findall(r"(\d+) — (.+?)(?=; \d+ — |$)", listed)
+        return tuple((int(n), text) for n, text in found)
+
     def _repr_markdown_(self) -> str:
         return f"**{self.title}.** {self.question}"
+
+    def _repr_html_(self) -> str | None:
+        """Вопрос с выбором — варианты-раскрывашки: щелчок по варианту показывает, верен ли он и почему.
+
+        Обычный HTML (``<details>``) без ядра и JavaScript: работает и в JupyterLab, и в книге.
+        """
+        if not self.options:
+            return None  # остальные упражнения показываются как Markdown
+        why = dict(self.mistakes)
+        stem = self.question.split(_OPTIONS, 1)[0].strip()
+        items = []
+        for n, text in self.options:
+            right = n == self.answer
+            verdict = f"{RIGHT} Верно. {self.explanation}" if right else f"{WRONG} Нет. {why.get(n, self.hint)}"
+            back, border = _STYLE["right" if right else "wrong"]
+            items.append(
+                f'<details class="cc-option"><summary style="cursor:pointer">{n} — {_inline_html(text)}</summary>'
+                f'<div style="background:{back};border-left:4px solid {border};padding:4px 10px;margin:4px 0 6px 1.2em;'
+                f'border-radius:4px">{_inline_html(verdict)}</div></details>'
+            )
+        return (
+            f'<div class="cc-quiz"><p><b>{self.title}.</b> {_inline_html(stem)}</p>{"".join(items)}'
+            f'<p style="color:#5f6368;font-size:90%">Щёлкните по варианту, чтобы узнать, верен ли он и почему, '
+            f"или впишите номер ниже и проверьте ответ.</p></div>"
+        )
 
     def __str__(self) -> str:
         return f"{self.title}. {_plain(self.question)}"

@@ -420,3 +420,30 @@ def cc_dataset(split_dir, transform):
     from cnn_course import SunDataset
 
     return SunDataset(Path(split_dir).parent, train=True, transform=transform)
+
+
+QUIZZES = [key for key, ex in EXERCISES.items() if ex.options]
+
+
+def test_every_lesson_has_a_multiple_choice_question():
+    assert {EXERCISES[k].number.split(".")[0] for k in QUIZZES} == {str(les.number) for les in LESSONS}
+
+
+@pytest.mark.parametrize("key", QUIZZES)
+def test_quiz_options_work_without_a_kernel(key):
+    ex = EXERCISES[key]
+    numbers = [n for n, _ in ex.options]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 3
+    assert ex.answer in numbers
+    # у каждого неверного варианта — своё объяснение, а не общая подсказка
+    assert {n for n, _ in ex.mistakes} == set(numbers) - {ex.answer}
+    page = ex._repr_html_()
+    assert page.count('<details class="cc-option">') == len(numbers)
+    assert page.count("✔ Верно.") == 1 and page.count("✘ Нет.") == len(numbers) - 1
+    right = page.split('<details class="cc-option">')[ex.answer]
+    assert "✔ Верно." in right and "Варианты:" not in page and "Впишите номер" not in page.split("</details>")[0]
+
+
+def test_other_exercises_stay_markdown():
+    assert EXERCISES["conv.params"]._repr_html_() is None
+    assert EXERCISES["conv.params"].options == ()
