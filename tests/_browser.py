@@ -138,3 +138,109 @@ CYRILLIC_CHECK = """() => {
   const missing = draw('\\uE000');
   return ['Ж', 'ё', 'Я'].every(ch => draw(ch) !== missing && draw(ch) !== draw('Z'));
 }"""
+
+
+# Что видит ученик в обозревателе (корень — элемент .cc-explorer): полосы прокрутки, короткие
+# дорожки ползунков, обрезанный текст подписей, кнопок и списков. Возвращает список проблем.
+EXPLORER_LAYOUT = """(root) => {
+  const problems = [];
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const name = (el) => {
+    const cls = typeof el.className === 'string' ? el.className.trim().split(/\\s+/).filter(c => c).slice(0, 3) : [];
+    return [el.tagName.toLowerCase(), ...cls].join('.');
+  };
+  for (const el of [root, ...root.querySelectorAll('*')]) {
+    if (!shown(el)) continue;
+    const overflow = getComputedStyle(el).overflowX;
+    if ((el === root || overflow === 'auto' || overflow === 'scroll') && el.scrollWidth > el.clientWidth + 1) {
+      problems.push(`полоса прокрутки в ${name(el)}: ${el.scrollWidth} > ${el.clientWidth} пикс.`);
+    }
+  }
+  for (const track of root.querySelectorAll('.noUi-target')) {
+    const width = track.getBoundingClientRect().width;
+    if (shown(track) && width < 120) problems.push(`дорожка ползунка ${Math.round(width)} < 120 пикс.`);
+  }
+  // scrollWidth округляется до целых и пропускает «дополнение (paddin…» на полпикселя уже текста,
+  // поэтому однострочный текст ещё и измеряется шрифтом элемента
+  const ctx = document.createElement('canvas').getContext('2d');
+  const textWidth = (el, text) => {
+    const cs = getComputedStyle(el);
+    ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    return ctx.measureText(text).width;
+  };
+  const texts = '.widget-label, .widget-readout, label, button, .widget-html-content, .widget-toggle-button';
+  for (const el of root.querySelectorAll(texts)) {
+    if (!shown(el)) continue;
+    const cs = getComputedStyle(el);
+    const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    const text = el.innerText.trim();
+    const oneLine = cs.whiteSpace === 'nowrap' || cs.whiteSpace === 'pre';
+    const width = oneLine && text && !el.children.length ? textWidth(el, text) : 0;
+    if (el.scrollWidth > el.clientWidth + 1 || width > room + 0.05) {
+      problems.push(`обрезан текст ${name(el)} «${text}»: ${Math.round(Math.max(width, el.scrollWidth))} > ${room}`);
+    }
+  }
+  for (const select of root.querySelectorAll('select')) {
+    if (!shown(select)) continue;
+    const cs = getComputedStyle(select);
+    const room = select.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    for (const option of select.options) {
+      const width = textWidth(select, option.text);
+      if (width > room + 1) problems.push(`в списке не помещается «${option.text}»: ${Math.round(width)} > ${room}`);
+    }
+  }
+  return problems;
+}"""
+
+# Картинки страницы. Договорённость о плотности: рисунки виджетов пакета (img.cc-view-*) рисуются
+# с плотностью 2× — на экране они не шире naturalWidth / 2 · 1,05 CSS-пикселя; любая другая
+# картинка не шире naturalWidth · 1,05 (её не растягивают). Пропорции сохраняются (±2 пикс.),
+# «битых» картинок (загружена, а naturalWidth = 0) нет нигде — даже скрытых.
+PAGE_IMAGES = """() => {
+  const problems = [];
+  document.querySelectorAll('img').forEach((img, k) => {
+    const where = img.closest('.cc-explorer') ? 'обозреватель' : 'вывод';
+    const what = `картинка ${k} (${img.className || 'без класса'}, ${where})`;
+    if (img.complete && img.naturalWidth === 0 && img.getAttribute('src')) {
+      problems.push(`${what}: не загрузилась («битая»)`);
+      return;
+    }
+    if (img.getClientRects().length === 0 || img.naturalWidth === 0) return;
+    const rect = img.getBoundingClientRect();
+    const density = /(^|\\s)cc-view-/.test(img.className) ? 2 : 1;
+    const limit = img.naturalWidth / density * 1.05;
+    if (rect.width > limit) {
+      problems.push(`${what}: показана шириной ${Math.round(rect.width)} пикс. при ${img.naturalWidth} точках ` +
+                    `и плотности ${density}× — растянута`);
+    }
+    const expected = rect.width * img.naturalHeight / img.naturalWidth;
+    if (Math.abs(rect.height - expected) > Math.max(2, 0.02 * expected)) {
+      problems.push(`${what}: искажены пропорции (${Math.round(rect.width)}×${Math.round(rect.height)} ` +
+                    `при ${img.naturalWidth}×${img.naturalHeight})`);
+    }
+  });
+  return problems;
+}"""
+
+# Выводы ячеек в stderr (розовые рамки предупреждений) — по модели блокнота, а не по экрану.
+STDERR_OUTPUTS = """() => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  const found = [];
+  nb.content.widgets.forEach((cell, i) => {
+    if (cell.model.type !== 'code') return;
+    for (const out of cell.model.outputs.toJSON()) {
+      if (out.output_type === 'stream' && out.name === 'stderr') {
+        const text = Array.isArray(out.text) ? out.text.join('') : String(out.text);
+        found.push(`ячейка ${i}: ${text.slice(0, 300)}`);
+      }
+    }
+  });
+  return found;
+}"""
+
+# Боковая панель с файлами открыта (так ученик видит урок на ноутбуке шириной 1100 пикс.).
+OPEN_FILE_BROWSER = """() => {
+  const app = window.jupyterapp;
+  app.shell.activateById('filebrowser');
+  return !app.shell.leftCollapsed;
+}"""

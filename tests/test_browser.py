@@ -3,8 +3,11 @@
 Тест запускает JupyterLab на 127.0.0.1 (свободный порт, токен, временные настройки), открывает
 каждый урок, выполняет все ячейки в быстром режиме и проверяет, что ни одна ячейка не закончилась
 ошибкой. Затем в каждом обозревателе двигает ползунок клавишей-стрелкой и проверяет, что показанное
-изменилось как должно. Снимки обозревателей сохраняются в build/screenshots/ (путь печатается
-в итогах pytest). Без Chromium тест пропускается (в CI — падает).
+изменилось как должно. При ширине окна 1400 и 1100 пикс. проверяет то, что видит ученик: нет
+вывода в stderr и «битых» картинок, картинки не растянуты и не искажены, в обозревателях нет
+полос прокрутки, коротких ползунков и обрезанных подписей, анимации движутся. Снимки
+обозревателей сохраняются в build/screenshots/ (путь печатается в итогах pytest). Без Chromium
+тест пропускается (в CI — падает).
 """
 
 from __future__ import annotations
@@ -98,6 +101,66 @@ def test_every_cell_runs_without_error_in_the_browser(opened, name):
     assert page.evaluate(_browser.CYRILLIC_CHECK), "нет шрифта с кириллицей: русский текст рисуется квадратиками"
     heading = page.locator(".jp-RenderedMarkdown h1").first.inner_text()
     assert re.search(r"Урок \d", heading), heading
+
+
+# Ширины окна, при которых ученик смотрит урок: ноутбук (1100 пикс.) и обычный экран (1400 пикс.),
+# панель файлов открыта. Урок выполняется один раз, ширина меняется у той же страницы.
+WIDTHS = (1400, 1100)
+
+
+def _explorer_name(explorer) -> str:
+    classes = (explorer.get_attribute("class") or "").split()
+    return next((c[3:] for c in classes if c.startswith("cc-") and c != "cc-explorer"), "explorer")
+
+
+def _animation_problems(page) -> list[str]:
+    """Каждая анимация курса (img.cc-animation) загрузилась и движется: снимки через 1,2 с различаются."""
+    problems = []
+    images = page.locator("img.cc-animation")
+    for i in range(images.count()):
+        image = images.nth(i)
+        image.scroll_into_view_if_needed()
+        if not image.evaluate("el => el.complete && el.naturalWidth > 0"):
+            problems.append(f"анимация {i}: картинка не загрузилась")
+            continue
+        first = image.screenshot()
+        for _ in range(3):  # кадр может задержаться: три попытки по 1,2 с
+            page.wait_for_timeout(1200)
+            if image.screenshot() != first:
+                break
+        else:
+            problems.append(f"анимация {i}: за 3,6 с картинка не изменилась")
+    return problems
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_what_the_learner_sees_at_laptop_widths(opened, name):
+    """После «Run All»: нет stderr и «битых» картинок, картинки не растянуты, обозреватели помещаются.
+
+    Для каждого обозревателя при 1400 и 1100 пикс. (панель файлов открыта): нет полос прокрутки
+    внутри, дорожки ползунков ≥ 120 пикс., текст подписей, кнопок и списков не обрезан; снимок —
+    в build/screenshots/<обозреватель>-<ширина>.png. Договорённость о картинках — в
+    ``_browser.PAGE_IMAGES``.
+    """
+    page = opened(name)
+    problems = [f"вывод в stderr: {text}" for text in page.evaluate(_browser.STDERR_OUTPUTS)]
+    problems += _animation_problems(page)
+    try:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            assert page.evaluate(_browser.OPEN_FILE_BROWSER), "панель файлов не открылась"
+            page.wait_for_timeout(700)  # JupyterLab перекладывает панели после смены размера
+            explorers = page.locator(".cc-explorer")
+            for i in range(explorers.count()):
+                explorer = explorers.nth(i)
+                explorer.scroll_into_view_if_needed()
+                css = _explorer_name(explorer)
+                problems += [f"{width} пикс., {css}: {p}" for p in explorer.evaluate(_browser.EXPLORER_LAYOUT)]
+                explorer.screenshot(path=str(_browser.SCREENSHOTS / f"{css}-{width}.png"))
+            problems += [f"{width} пикс.: {p}" for p in page.evaluate(_browser.PAGE_IMAGES)]
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+    assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
 def _text(locator) -> str:
