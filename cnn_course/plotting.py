@@ -212,8 +212,9 @@ def contrast_limits(image, symmetric: bool = False) -> tuple[float, float]:
     """Границы палитры (vmin, vmax) для одноканальной карты; бледная карта растягивается.
 
     Если 1 % самых ярких и самых тёмных точек занимают больше половины диапазона (у карт Собеля
-    и лапласиана почти все значения около нуля), границы — 1-й и 99-й процентили, иначе — минимум
-    и максимум. ``symmetric``: границы ±L, симметричные относительно нуля.
+    и лапласиана почти все значения около нуля) или почти вся карта одного оттенка (карта после
+    ReLU почти чёрная), границы — 1-й и 99-й процентили, иначе — минимум и максимум.
+    ``symmetric``: границы ±L, симметричные относительно нуля.
     """
     flat = _as_tensor(image, "image").double().flatten()
     flat = flat[torch.isfinite(flat)]
@@ -225,9 +226,10 @@ def contrast_limits(image, symmetric: bool = False) -> tuple[float, float]:
         lim = robust if 0 < robust < 0.5 * full else full
         return -(lim or 1.0), lim or 1.0
     lo, hi = float(flat.min()), float(flat.max())
-    if flat.numel() <= 16_000_000:
+    if flat.numel() <= 16_000_000 and hi > lo:
         q_lo, q_hi = (float(q) for q in torch.quantile(flat, torch.tensor([0.01, 0.99], dtype=flat.dtype)))
-        if q_lo < q_hi and q_hi - q_lo < 0.5 * (hi - lo):
+        dim = float(((flat - lo) / (hi - lo)).std()) < 0.12  # почти всё одного оттенка (ReLU-карта)
+        if q_lo < q_hi and (q_hi - q_lo < 0.5 * (hi - lo) or dim):
             return q_lo, q_hi
     return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
@@ -236,7 +238,7 @@ def wrap_title(title, width_inches: float, fontsize: float = 9) -> str:
     """Переносит подпись по словам, чтобы она не выходила за картинку шириной ``width_inches``."""
     import textwrap
 
-    chars = max(8, int(width_inches * 72 / (0.6 * fontsize)))  # средняя буква ≈ 0,6 кегля
+    chars = max(8, int(width_inches * 72 / (0.7 * fontsize)))  # с запасом: средняя буква ≈ 0,6 кегля
     return "\n".join(textwrap.wrap(str(title), chars, break_long_words=False)) or str(title)
 
 
@@ -272,7 +274,10 @@ def show_images(
         raise ValueError(f"Подписей {len(titles)}, а картинок {len(images)}: их число должно совпадать")
     ncols = max(1, min(ncols, len(images)))
     nrows = (len(images) + ncols - 1) // ncols
-    fig = new_figure(size * ncols, size * nrows + (0.3 if titles else 0))
+    if titles:
+        titles = [wrap_title(t, size) for t in titles]
+    lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles else 0
+    fig = new_figure(size * ncols, size * nrows + 0.22 * lines * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -285,7 +290,7 @@ def show_images(
             kwargs.update(cmap="RdBu_r" if symmetric else cmap, vmin=vmin, vmax=vmax)
         ax.imshow(img.numpy(), **kwargs)
         if titles:
-            ax.set_title(wrap_title(titles[k], size), fontsize=9)
+            ax.set_title(titles[k], fontsize=9)
     return fig
 
 

@@ -273,7 +273,8 @@ def classification_html(results: list[tuple[str, float]], pretrained: bool = Tru
     note = (
         "" if pretrained else ("<p style='color:#b00020'>Веса случайные — классы и вероятности ничего не значат.</p>")
     )
-    return f"{note}<table><tr><th>№</th><th>класс ImageNet</th><th>вероятность</th></tr>{rows}</table>"
+    head = "".join(f"<th style='padding: 2px 8px'>{h}</th>" for h in ("№", "класс ImageNet", "вероятность"))
+    return f"{note}<table><tr>{head}</tr>{rows}</table>"
 
 
 def upload_error_text(name: str, err: Exception) -> str:

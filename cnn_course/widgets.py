@@ -272,7 +272,11 @@ def _render_kernel(controls, views) -> None:
     vmin, vmax = contrast_limits(out)
     shown = ax_out.imshow(out.numpy(), cmap="gray", vmin=vmin, vmax=vmax)
     # шкала: какие числа за оттенками (бледная карта растянута, её края — 1-й и 99-й процентили)
-    fig.colorbar(shown, ax=ax_out, shrink=0.9)
+    lo, hi = float(out.min()), float(out.max())
+    extend = {(False, False): "neither", (True, False): "min", (False, True): "max"}.get(
+        (lo < vmin, hi > vmax), "both"
+    )  # треугольник у шкалы: есть значения за её краем
+    fig.colorbar(shown, ax=ax_out, shrink=0.9, extend=extend)
     ax_out.set_title(f"σ(свёртка + b), σ = {_ACT_TITLES.get(act, act)}", fontsize=10)
     for ax in (ax_in, ax_out):
         ax.axis("off")

@@ -121,6 +121,18 @@ def test_contrast_limits_stretch_only_faint_maps():
     lo, hi = contrast_limits(sobel_like - 0.1, symmetric=True)
     assert lo == -hi and hi < 1.0
     assert contrast_limits(torch.full((4, 4), 3.0)) == (2.5, 3.5)
+    relu_map = torch.relu(torch.randn(200, 200, generator=torch.Generator().manual_seed(0)) - 2.0)
+    relu_map[0, 0] = 3.0  # почти чёрная карта после ReLU: вверх растягивается до 99-го процентиля
+    lo, hi = contrast_limits(relu_map)
+    assert lo == 0.0 and hi < 0.7 * float(relu_map.max())
+
+
+def test_show_images_leaves_room_for_wrapped_titles():
+    from cnn_course.plotting import show_images
+
+    fig = show_images([torch.rand(8, 8)] * 3, ["а", "б", "карта признаков после Conv3d и MaxPool3d, срез 8"], ncols=3)
+    assert fig.get_size_inches()[1] > 2.6 + 0.4  # две строки подписи
+    assert "\n" in fig.axes[2].get_title()
 
 
 def test_wrap_title_breaks_at_words():
