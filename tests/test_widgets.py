@@ -311,7 +311,7 @@ def _classifier():
 def _upload(w, name: str, content: bytes) -> None:
     import datetime
 
-    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
+    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
     w.controls["upload"].value = (
         {"name": name, "type": "", "size": len(content), "content": memoryview(content), "last_modified": when},
     )
