@@ -1,11 +1,27 @@
-"""HTML-издание: книга собирается из уроков, выполненных в обычном режиме (фикстура default_runs,
-уроки не выполняются второй раз), затем открывается в Chromium без сети."""
+"""Книга курса (Sphinx + MyST-NB + sphinx-book-theme): одна сборка из уроков, уже выполненных в
+обычном режиме (фикстура executed_default — уроки не выполняются второй раз), затем сайт
+открывается в Chromium с отрезанной сетью.
+
+Проверяется: поиск находит «свёртка» и «пулинг» на своих уроках; все внутренние ссылки ведут на
+существующие файлы и якоря; у уроков есть ссылки «назад/далее» и литература; формулы набраны
+(нет сырых ``\\(``, ``$$``, ``\\_``); каждая картинка декодирована и не растянута; анимации
+(``img.cc-animation``) двигаются; каждый виджет отрисован менеджером виджетов; ни одного запроса
+за пределы ``file://`` и ни одного неудачного; в страницах нет путей машины сборщика.
+
+Правило «картинка не растянута»: показанная ширина ≤ 1,05 × naturalWidth у любой картинки; у
+картинок виджетов курса (``img.widget-image`` с шириной из ``layout.width``) PNG нарисован с
+плотностью 2× (``cnn_course.plotting.render_png``), поэтому для них ≤ 1,05 × naturalWidth / 2.
+"""
 
 from __future__ import annotations
 
+import html.parser
 import re
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import _browser
 import pytest
@@ -13,39 +29,64 @@ import pytest
 from cnn_course.lessons import LESSONS as REGISTRY
 
 pytestmark = pytest.mark.browser
-LESSONS = [lesson.file for lesson in REGISTRY]
+ROOT = _browser.ROOT
+PAGES = {lesson.file: f"lessons/{lesson.stem}.html" for lesson in REGISTRY}
 WITH_WIDGETS = [lesson.file for lesson in REGISTRY if lesson.widgets]
+BIBLIOGRAPHY = [
+    "A guide to convolution arithmetic for deep learning",
+    "Very Deep Convolutional Networks",
+    "Batch Normalization",
+    "Making Convolutional Networks Shift-Invariant Again",
+    "Dive into Deep Learning",
+    "CS231n",
+    "Deep Residual Learning",
+]
+# сырой TeX вне кода: MathJax не набрал формулу или Markdown оставил обратную косую черту
+RAW_TEX = re.compile(r"\\[()\[\]_]|\$\$|\\(?:frac|sum|text|mathrm|lfloor|sqrt|cdot|omega|sigma)\b")
+BASE64 = re.compile(r"[A-Za-z0-9+/=]{200,}")  # картинки и состояние виджетов: случайные «/tmp/» не в счёт
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory, executed_default):
+def book(tmp_path_factory, executed_default) -> Path:
     _browser.require_browser()
-    out = tmp_path_factory.mktemp("book")
+    work = tmp_path_factory.mktemp("book")
+    (work / "src").mkdir()
     done = subprocess.run(
         [
             sys.executable,
-            str(_browser.ROOT / "tools" / "build_book.py"),
-            "--out",
-            str(out),
-            "--executed",
-            str(executed_default),
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-q",
+            "-W",
+            "--keep-going",
+            "-c",
+            str(ROOT / "book"),
+            "-d",
+            str(work / "doctrees"),
+            "-D",
+            f"cnn_book_executed={executed_default}",
+            str(work / "src"),
+            str(work / "html"),
         ],
         capture_output=True,
         text=True,
         timeout=600,
     )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return out
+    assert done.returncode == 0, "сборка книги не удалась:\n" + done.stdout[-3000:] + done.stderr[-3000:]
+    return work / "html"
 
 
 @pytest.fixture(scope="module")
-def offline_page(book):
+def browser_page(book):
+    """Страница Chromium: всё, что не file://, data: или blob:, обрывается и записывается."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(_browser.CHROMIUM), args=_browser.CHROMIUM_ARGS)
         context = browser.new_context(offline=True, viewport={"width": 1300, "height": 900})
-        outside = []
+        outside, failed, errors = [], [], []
 
         def guard(route):
             url = route.request.url
@@ -57,54 +98,220 @@ def offline_page(book):
 
         context.route("**/*", guard)
         page = context.new_page()
-        errors = []
+        page.on("requestfailed", lambda request: failed.append(f"{request.url} ({request.failure})"))
         page.on("pageerror", lambda err: errors.append(str(err)))
-        yield page, outside, errors
+        yield page, {"outside": outside, "failed": failed, "errors": errors}
         browser.close()
 
 
-def test_book_files_have_no_cdn_links(book):
-    assert (book / "index.html").is_file()
-    for name in LESSONS:
-        text = (book / name.replace(".ipynb", ".html")).read_text(encoding="utf-8")
-        assert not re.search(r"cdn\.jsdelivr|cdnjs\.cloudflare|unpkg\.com", text), name
-        assert 'src="static/' in text
-
-
-def test_index_links_to_every_lesson_in_order(book, offline_page):
-    page, outside, _ = offline_page
-    page.goto((book / "index.html").as_uri())
-    links = page.locator("ol li a")
-    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-    assert hrefs == [n.replace(".ipynb", ".html") for n in LESSONS]
-    assert "Свёрточные нейронные сети" in page.locator("h1").inner_text()
-    assert page.evaluate(_browser.CYRILLIC_CHECK)
-    assert outside == []
-
-
-@pytest.mark.parametrize("name", LESSONS)
-def test_lesson_page_works_offline(book, offline_page, name):
-    page, outside, errors = offline_page
-    page.goto((book / name.replace(".ipynb", ".html")).as_uri())
+def _open(page, book: Path, name: str) -> None:
+    page.goto((book / name).as_uri())
     page.wait_for_load_state("load")
-    # рисунки: PNG из выводов ячеек действительно декодированы
+    # MathJax 3 (если страница его грузит) набрал все формулы страницы
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
-        ".filter(i => i.complete && i.naturalWidth > 0).length > 0",
+        "() => !document.querySelector('script[src*=\"mathjax/\"]') || (window.MathJax && MathJax.startup"
+        " && MathJax.startup.promise)",
         timeout=30_000,
     )
-    # формулы: MathJax (локальный) отрисовал их
+    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+
+
+def _no_trouble(log: dict, where: str) -> None:
+    assert log["outside"] == [], f"{where}: запросы в сеть: {log['outside'][:3]}"
+    assert log["failed"] == [], f"{where}: неудачные запросы: {log['failed'][:3]}"
+    assert log["errors"] == [], f"{where}: ошибки JavaScript: {log['errors'][:3]}"
+
+
+# --- файлы ---------------------------------------------------------------------------------------
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_internal_link_resolves(book):
+    pages = sorted(book.rglob("*.html"))
+    assert {p.relative_to(book).as_posix() for p in pages} >= {"index.html", "literature.html", *PAGES.values()}
+    parsed = {page: _parse(page) for page in pages}
+    broken = []
+    for page, links in parsed.items():
+        for href in links.hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(book)}: {href}")
+            elif parts.fragment and target.suffix == ".html":
+                ids = parsed[target].ids if target in parsed else _parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{page.relative_to(book)}: {href} (нет якоря)")
+    assert not broken, "ссылки никуда не ведут:\n" + "\n".join(broken[:20])
+
+
+def test_no_builder_paths_and_no_cdn(book, executed_default):
+    markers = {str(ROOT), str(executed_default), tempfile.gettempdir().rstrip("/") + "/", "/tmp/", str(book.parent)}
+    home = str(Path.home())
+    if home not in ("/", ""):
+        markers.add(home + "/")
+    found = []
+    for path in [*book.rglob("*.html"), book / "searchindex.js"]:
+        text = BASE64.sub("", path.read_text(encoding="utf-8"))
+        found += [f"{path.relative_to(book)}: {m!r}" for m in sorted(markers) if m in text]
+        if re.search(r"cdn\.jsdelivr|cdnjs\.cloudflare|unpkg\.com", text):
+            found.append(f"{path.relative_to(book)}: адрес CDN")
+    assert not found, "\n".join(found[:20])
+
+
+def test_pages_are_russian_and_sources_not_copied(book):
+    for name in ["index.html", *PAGES.values()]:
+        assert '<html lang="ru"' in (book / name).read_text(encoding="utf-8"), name
+    assert not (book / "_sources").exists() or not any((book / "_sources").iterdir())
+
+
+# --- в браузере ----------------------------------------------------------------------------------
+
+
+def test_start_page_is_readme_and_lessons_in_registry_order(book, browser_page):
+    page, log = browser_page
+    _open(page, book, "index.html")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    title = readme.splitlines()[0].lstrip("# ").strip()
+    assert page.locator("article h1").first.inner_text().strip() == title
+    article = page.locator("article").inner_text()
+    assert "Что нужно знать заранее" in article
+    assert "Две команды" not in article, "стартовая страница — только описание курса из README"
+    hrefs = page.eval_on_selector_all("article a[href^='lessons/']", "els => els.map(a => a.getAttribute('href'))")
+    assert hrefs == list(PAGES.values())
+    nav = page.eval_on_selector_all("nav.bd-docs-nav a", "els => els.map(a => a.getAttribute('href'))")
+    assert [h for h in nav if h.startswith("lessons/")] == list(PAGES.values())
+    assert "literature.html" in nav
+    assert page.evaluate(_browser.CYRILLIC_CHECK)
+    _no_trouble(log, "index.html")
+
+
+@pytest.mark.parametrize("word, lesson", [("свёртка", "01_convolution.ipynb"), ("пулинг", "02_pooling.ipynb")])
+def test_search_finds_word_on_its_lesson(book, browser_page, word, lesson):
+    page, log = browser_page
+    page.goto((book / "search.html").as_uri() + f"?q={word}")
     page.wait_for_function(
-        "() => document.querySelectorAll('.MathJax_CHTML, mjx-container').length > 0", timeout=60_000
+        "() => document.querySelectorAll('#search-results ul.search li a').length > 0", timeout=30_000
     )
-    text = page.locator("body").inner_text()
-    assert "Урок" in text
+    hrefs = page.eval_on_selector_all(
+        "#search-results ul.search li a", "els => els.map(a => a.getAttribute('href').split(/[?#]/)[0])"
+    )
+    assert hrefs[0] == PAGES[lesson], f"«{word}»: первым найден {hrefs[0]}, все: {hrefs}"
+    _no_trouble(log, f"search.html?q={word}")
+
+
+def test_literature_page_lists_bibliography(book, browser_page):
+    page, log = browser_page
+    _open(page, book, "literature.html")
+    text = page.locator("article").inner_text()
+    missing = [title for title in BIBLIOGRAPHY if title.lower() not in text.lower()]
+    assert not missing, f"на странице «Литература» нет: {missing}"
+    _no_trouble(log, "literature.html")
+
+
+IMAGES_JS = """async () => {
+  const out = [];
+  for (const img of document.querySelectorAll('article img')) {
+    img.loading = 'eager';
+    img.scrollIntoView();
+    try { await img.decode(); } catch (e) {}
+    out.push({
+      src: img.currentSrc.slice(0, 80), cls: img.className, natural: img.naturalWidth,
+      shown: img.getBoundingClientRect().width, display: getComputedStyle(img).display,
+      dense: img.classList.contains('widget-image') && /px$/.test(img.style.width),
+    });
+  }
+  return out;
+}"""
+
+PROSE_JS = """() => {
+  const copy = document.querySelector('article').cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, mjx-container, .jupyter-widgets').forEach(e => e.remove());
+  return copy.textContent;
+}"""
+
+WIDGETS_JS = """() => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
+  .map(s => ({id: JSON.parse(s.textContent).model_id,
+              rendered: !!s.parentElement.querySelector('.jupyter-widgets:not(.jupyter-widgets-error)'),
+              error: !!s.parentElement.querySelector('.jupyter-widgets-error, .widget-error')}))"""
+
+
+@pytest.mark.parametrize("name", list(PAGES), ids=[lesson.stem for lesson in REGISTRY])
+def test_lesson_page_offline(book, browser_page, name):
+    page, log = browser_page
+    _open(page, book, PAGES[name])
+    index = list(PAGES).index(name)
+
+    # навигация: «назад» и «далее» по реестру уроков, одна заметка о статичности, ссылки на литературу
+    prev_href = page.eval_on_selector_all("a.left-prev", "els => els.map(a => a.getAttribute('href'))")
+    next_href = page.eval_on_selector_all("a.right-next", "els => els.map(a => a.getAttribute('href'))")
+    expected_prev = "../index.html" if index == 0 else Path(list(PAGES.values())[index - 1]).name
+    expected_next = "../literature.html" if index == len(PAGES) - 1 else Path(list(PAGES.values())[index + 1]).name
+    assert prev_href == [expected_prev] and next_href == [expected_next], (prev_href, next_href)
+    notes = page.locator(".admonition.note").filter(has_text="JupyterLab")
+    assert notes.count() == 1, "заметка «ползунки двигаются только в JupyterLab» должна быть ровно одна"
+    assert page.locator("a[href^='../literature.html#']").count() >= 1, "нет ссылок на страницу «Литература»"
+    assert page.locator("#pst-page-toc-nav a, .bd-toc-nav a").count() >= 3, "нет оглавления страницы"
+
+    # формулы набраны, сырого TeX в тексте нет
+    assert page.locator("mjx-container").count() > 0
+    prose = page.evaluate(PROSE_JS)
+    raw = [m.group(0) for m in RAW_TEX.finditer(prose)]
+    assert not raw, f"ненабранный TeX: {raw[:5]}"
+
+    # виджеты: менеджер заменил каждый заполнитель отрисованным виджетом
     if name in WITH_WIDGETS:
         page.wait_for_function(
-            "() => document.querySelectorAll('.widget-slider, .jupyter-widgets.widget-inline-hbox').length > 0",
+            "() => [...document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]')]"
+            ".every(s => s.parentElement.querySelector('.jupyter-widgets'))",
             timeout=60_000,
         )
-        assert page.locator(".cc-explorer").count() >= 1
-        assert not re.search(r"(IntSlider|FloatSlider|Explorer|VBox)\(", text), "виджет показан текстом"
-    assert outside == [], f"страница пыталась выйти в сеть: {outside[:3]}"
-    assert errors == [], errors[:3]
+        widgets = page.evaluate(WIDGETS_JS)
+        assert widgets, "в уроке с обозревателями нет ни одного виджета"
+        assert all(w["rendered"] and not w["error"] for w in widgets), [w for w in widgets if not w["rendered"]]
+        assert page.locator(".widget-slider, .widget-hslider").count() >= 1
+        page.evaluate("() => MathJax.startup.promise")
+
+    # картинки декодированы и не растянуты
+    images = page.evaluate(IMAGES_JS)
+    assert images, "в уроке нет ни одной картинки"
+    bad = []
+    for img in images:
+        if img["display"] == "none":
+            continue
+        limit = 1.05 * img["natural"] / (2 if img["dense"] else 1)
+        if img["natural"] == 0 or img["shown"] > limit:
+            bad.append(img)
+    assert not bad, f"картинки не декодированы или растянуты: {bad[:3]}"
+
+    # анимации (GIF урока) двигаются: два снимка через 1,2 с различаются
+    animations = page.locator("img.cc-animation")
+    for i in range(animations.count()):
+        shot = animations.nth(i)
+        shot.scroll_into_view_if_needed()
+        first = shot.screenshot()
+        page.wait_for_timeout(1200)
+        assert shot.screenshot() != first, f"анимация {i + 1} в {name} стоит на месте"
+
+    _no_trouble(log, PAGES[name])
