@@ -7,6 +7,7 @@ import http.client
 import math
 import os
 import tempfile
+import textwrap
 import time
 import urllib.request
 from pathlib import Path
@@ -18,6 +19,7 @@ import torchvision
 from PIL import Image
 
 from ._validate import check_bool, check_choice, check_image_size, check_int, check_real, describe
+from .formatting import fmt
 from .images import pil_to_rgb
 
 __all__ = [
@@ -174,7 +176,7 @@ def load_pretrained_vgg(
             model.load_state_dict(state)
             message = f"Загружены веса ImageNet для {name}: {path}"
             if verbose:
-                print(message)
+                print(_wrap(message))
             return LoadedVGG(model.eval(), weights, True, message)
         except Exception as err:
             reason = f"файл {path} не читается как веса {name} ({type(err).__name__}: {str(err)[:200]})"
@@ -184,12 +186,17 @@ def load_pretrained_vgg(
     message = (
         f"Веса ImageNet для {name} недоступны: {reason}. Модель создана со СЛУЧАЙНЫМИ весами — её "
         f"ответы бессмысленны. Чтобы получить настоящие веса, скачайте {weights.url} "
-        f"(≈ {weights.meta.get('_file_size', 0):.0f} МБ) и положите файл сюда: {path} "
+        f"(≈ {fmt(weights.meta.get('_file_size', 0), 0, 'МБ')}) и положите файл сюда: {path} "
         f"(папку задаёт переменная окружения TORCH_HOME)."
     )
     if verbose:
-        print(message)
+        print(_wrap(message))
     return LoadedVGG(model.eval(), weights, False, message)
+
+
+def _wrap(message: str, width: int = 100) -> str:
+    """Переносы только между словами: длинный путь или адрес не режется посередине."""
+    return textwrap.fill(message, width, break_long_words=False, break_on_hyphens=False)
 
 
 def classify_image(model: nn.Module, image, weights_meta, topk: int = 5) -> list[tuple[str, float]]:

@@ -12,6 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._validate import check_bool, check_choice, check_int, describe
+from .formatting import fmt, plural
 from .pooling import _MinPoolNd
 
 __all__ = [
@@ -484,17 +485,29 @@ class ShapeTrace:
             f"<td style='text-align:right'>{_grouped(r.params)}</td></tr>"
             for r in self.rows
         )
-        return (
+        table = (
             "<table><tr><th>слой</th><th>тип</th><th>форма выхода</th><th>параметров</th></tr>"
             f"<tr><td>вход</td><td></td><td>{self.input_shape}</td><td></td></tr>{cells}"
             f"<tr><td colspan=3><b>всего</b></td><td style='text-align:right'><b>"
             f"{_grouped(self.total_params)}</b></td></tr></table>"
         )
+        if len(self.rows) <= _ROWS_SHOWN:
+            return table
+        # длинная таблица (VGG — 39 слоёв) не растягивает урок на полтора экрана: прокрутка внутри
+        n = len(self.rows)
+        return (
+            f"<p>{n} {plural(n, 'слой', 'слоя', 'слоёв')}, всего параметров {_grouped(self.total_params)}; "
+            "таблица прокручивается.</p>"
+            f'<div class="cc-shape-trace" style="max-height:26em;overflow-y:auto">{table}</div>'
+        )
+
+
+_ROWS_SHOWN = 20  # больше строк — таблица с прокруткой
 
 
 def _grouped(n: int) -> str:
-    """1234567 → '1 234 567' (разряды через пробел, как принято в русском тексте)."""
-    return f"{n:,}".replace(",", " ")
+    """1234567 → '1 234 567': разряды через узкий неразрывный пробел, как в русском тексте."""
+    return fmt(int(n))
 
 
 class ShapeMismatchError(ValueError):

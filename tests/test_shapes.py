@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+import cnn_course as cc
 from cnn_course import (
     ShapeMismatchError,
     conv_output_size,
@@ -87,7 +88,7 @@ def test_trace_shapes_on_lecture_model():
     assert [r.output_shape for r in trace.rows][:3] == [(2, 32, 256, 256), (2, 32, 256, 256), (2, 32, 128, 128)]
     assert trace.rows[9].output_shape == (2, 4096)
     assert trace.total_params == count_parameters(model) == sum(p.numel() for p in model.parameters())
-    assert "(2, 4, 32, 32)" in str(trace) and "528 174" in str(trace)
+    assert "(2, 4, 32, 32)" in str(trace) and "528\u202f174" in str(trace)
     assert "<table>" in trace._repr_html_() and "Linear" in trace._repr_html_()
     assert model.training  # режим модели восстановлен
 
@@ -165,3 +166,13 @@ def test_receptive_field_lecture_model_and_errors():
     assert (with_min.size, with_min.stride) == (8, 2)  # MinPool2d меняет поле так же, как MaxPool2d
     with pytest.raises(TypeError, match="Upsample"):
         receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Upsample(scale_factor=2)))
+
+
+def test_long_shape_table_scrolls_and_groups_digits_russian_style():
+    with torch.device("meta"):
+        vgg = cc.make_vgg("vgg16")
+    page = cc.trace_shapes(vgg, (1, 3, 224, 224))._repr_html_()
+    assert page.startswith("<p>39 слоёв, всего параметров 138\u202f357\u202f544;")
+    assert 'class="cc-shape-trace"' in page and "overflow-y:auto" in page
+    short = cc.trace_shapes(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()), (1, 3, 8, 8))._repr_html_()
+    assert short.startswith("<table>") and "cc-shape-trace" not in short
