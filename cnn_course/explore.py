@@ -215,7 +215,7 @@ def pool_step(image, kernel_size=2, stride=None, mode="max", row=0, col=0) -> Po
     return PoolStep(out, row, col, window, chosen, float(out[row, col]))
 
 
-LAYER_KINDS = ("нет", "conv", "maxpool", "avgpool")
+LAYER_KINDS = ("none", "conv", "maxpool", "avgpool")  # "none" — в этой строке слоя нет
 
 
 @dataclass(frozen=True)
@@ -233,9 +233,9 @@ def shape_table(size: int, channels: int, layers) -> list[ShapeRow]:
     Args:
         size: сторона квадратного входа H = W.
         channels: число каналов входа.
-        layers: последовательность словарей ``{"kind": "conv"|"maxpool"|"avgpool"|"нет",
+        layers: последовательность словарей ``{"kind": "conv"|"maxpool"|"avgpool"|"none",
             "kernel_size": k, "stride": s, "padding": p, "out_channels": c}``;
-            слои с ``kind="нет"`` пропускаются.
+            слои с ``kind="none"`` пропускаются.
 
     Returns:
         Строки :class:`ShapeRow`; первая — вход. На первом невозможном слое строка получает
@@ -253,7 +253,7 @@ def shape_table(size: int, channels: int, layers) -> list[ShapeRow]:
             )
         kind = layer.get("kind")
         check_choice(kind, f"layers[{i - 1}]['kind']", LAYER_KINDS)
-        if kind == "нет":
+        if kind == "none":
             continue
         need = ("kernel_size", "stride", "padding") + (("out_channels",) if kind == "conv" else ())
         missing = [key for key in need if key not in layer]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 
@@ -26,16 +27,19 @@ __all__ = [
 
 
 class Explorer(widgets.VBox):
-    """Виджет-обозреватель: ``controls`` — ползунки по именам, ``views`` — что показывается.
+    """Виджет-обозреватель: ``controls`` — ползунки по именам, ``views`` — виджеты, которые он
+    показывает, ``data`` — его входные данные и последние результаты (не виджеты).
 
-    Тесты и ученик меняют ``controls[имя].value``; виджет перерисовывается сразу.
+    Тесты и ученик меняют ``controls[имя].value``; виджет перерисовывается сразу. Чтобы поменять
+    несколько ползунков одной перерисовкой, используйте ``with explorer.hold(): ...``.
     """
 
-    def __init__(self, controls: dict, views: dict, children, update, name: str = "explorer"):
+    def __init__(self, controls: dict, views: dict, children, update, name: str = "explorer", data=None):
         style = widgets.HTML(_STYLE, layout=widgets.Layout(display="none"))
         super().__init__(children=[style, *children])
         self.controls = controls
         self.views = views
+        self.data = dict(data or {})
         # CSS-классы: по ним браузерный тест (и стили) находят обозреватель, ползунки и виды
         self.add_class("cc-explorer")
         self.add_class(f"cc-{name}")
@@ -56,9 +60,19 @@ class Explorer(widgets.VBox):
         """Пересчитывает и перерисовывает всё по текущим значениям ползунков."""
         self._busy = True
         try:
-            self._update(self.controls, self.views)
+            self._update(self.controls, self.views, self.data)
         finally:
             self._busy = False
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Несколько изменений ползунков — одна перерисовка в конце."""
+        self._busy = True
+        try:
+            yield self
+        finally:
+            self._busy = False
+        self.refresh()
 
 
 MAX_GRID_SIDE = 16  # сетка чисел больше 16×16 рисуется секунды и не читается
@@ -178,13 +192,13 @@ def _limit_position(controls, h_out: int, w_out: int) -> None:
         controls[name].value = min(controls[name].value, limit)
 
 
-def _render_conv(controls, views) -> None:
+def _render_conv(controls, views, data) -> None:
     """Связь обозревателя свёртки с :func:`cnn_course.explore.conv_step`."""
     c = {name: ctl.value for name, ctl in controls.items()}
     kernel = explorer_kernel(c["kernel_size"])
     try:
         step = conv_step(
-            views["image_data"],
+            data["image_data"],
             kernel,
             bias=c["bias"],
             stride=c["stride"],
@@ -198,7 +212,7 @@ def _render_conv(controls, views) -> None:
         return
     h_out, w_out = step.out_size
     _limit_position(controls, h_out, w_out)
-    h, w = views["image_data"].shape
+    h, w = data["image_data"].shape
     views["size"].value = _wrapped(
         f"Вход {h}×{w}, ядро {c['kernel_size']}×{c['kernel_size']}, stride = {c['stride']}, "
         f"padding = {c['padding']}, dilation = {c['dilation']} → <b>выход {h_out}×{w_out}</b> "
@@ -246,28 +260,23 @@ def conv_explorer(image=None, seed: int = 0) -> Explorer:
         "row": _slider("строка выхода", 0, 0, 3),
         "col": _slider("столбец выхода", 0, 0, 3),
     }
-    views = {
-        "image_data": data,
-        "size": _text_view(),
-        "formula": _text_view(),
-        "picture": widgets.Image(format="png"),
-    }
+    views = {"size": _text_view(), "formula": _text_view(), "picture": widgets.Image(format="png")}
     children = [_wrap(list(controls.values())), views["size"], views["formula"], views["picture"]]
-    return Explorer(controls, views, children, _render_conv, name="conv-explorer")
+    return Explorer(controls, views, children, _render_conv, name="conv-explorer", data={"image_data": data})
 
 
-def _render_kernel(controls, views) -> None:
+def _render_kernel(controls, views, data) -> None:
     """Связь редактора ядра с :func:`cnn_course.conv.filter_image`."""
     kernel = torch.tensor([[controls[f"w{r}{c}"].value for c in range(3)] for r in range(3)])
     act = controls["activation"].value
-    out = filter_image(views["image_data"], kernel, bias=controls["bias"].value, act=act)
+    out = filter_image(data["image_data"], kernel, bias=controls["bias"].value, act=act)
     views["stats"].value = _wrapped(
         f"Карта признаков: min = {fmt(float(out.min()), 3)}, max = {fmt(float(out.max()), 3)}, "
         f"среднее = {fmt(float(out.mean()), 3)}"
     )
     fig = new_figure(6.6, 3.0)
     ax_in, ax_out = fig.subplots(1, 2)
-    ax_in.imshow(views["image_data"][0].numpy(), cmap="gray")
+    ax_in.imshow(data["image_data"][0].numpy(), cmap="gray")
     ax_in.set_title("вход", fontsize=10)
     vmin, vmax = contrast_limits(out)
     shown = ax_out.imshow(out.numpy(), cmap="gray", vmin=vmin, vmax=vmax)
@@ -350,7 +359,7 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
         style={"description_width": "100px"},
         layout=widgets.Layout(width="440px", max_width="100%"),
     )
-    views = {"image_data": data, "stats": _text_view(), "picture": widgets.Image(format="png"), "preset": preset}
+    views = {"stats": _text_view(), "picture": widgets.Image(format="png"), "preset": preset}
     grid = widgets.GridBox(
         [controls[f"w{r}{c}"] for r in range(3) for c in range(3)],
         layout=widgets.Layout(grid_template_columns="repeat(3, minmax(215px, 250px))", grid_gap="0 8px"),
@@ -361,6 +370,7 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
         [preset, grid, _wrap([controls["bias"], controls["activation"]]), views["stats"], views["picture"]],
         _render_kernel,
         name="kernel-editor",
+        data={"image_data": data},
     )
     state = {"applying": False, "syncing": False}
 
@@ -368,14 +378,14 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
         if change["new"] == "custom" or state["syncing"]:
             return
         kernel = classic_kernel(change["new"])
-        editor._busy = state["applying"] = True  # девять ползунков — одна перерисовка
+        state["applying"] = True
         try:
-            for r in range(3):
-                for c in range(3):
-                    controls[f"w{r}{c}"].value = float(kernel[r, c])
+            with editor.hold():  # девять ползунков — одна перерисовка
+                for r in range(3):
+                    for c in range(3):
+                        controls[f"w{r}{c}"].value = float(kernel[r, c])
         finally:
-            editor._busy = state["applying"] = False
-        editor.refresh()
+            state["applying"] = False
 
     def follow_weights(_change) -> None:
         if state["applying"]:
@@ -398,28 +408,28 @@ _MODE_TITLES = {"max": "максимум", "min": "минимум", "avg": "ср
 _POOL_TITLES = {"max": "max-пулинг", "min": "min-пулинг", "avg": "усредняющий\nпулинг"}
 
 
-def _render_pool(controls, views) -> None:
+def _render_pool(controls, views, data) -> None:
     """Связь обозревателя пулинга с :func:`cnn_course.explore.pool_step`."""
     c = {name: ctl.value for name, ctl in controls.items()}
     try:
-        step = pool_step(views["image_data"], c["kernel_size"], c["stride"], c["mode"], c["row"], c["col"])
+        step = pool_step(data["image_data"], c["kernel_size"], c["stride"], c["mode"], c["row"], c["col"])
     except ValueError as err:
         _show_error(views, err, "value")
         return
     h_out, w_out = step.out_size
     _limit_position(controls, h_out, w_out)
-    h, w = views["image_data"].shape
+    h, w = data["image_data"].shape
     views["size"].value = _wrapped(
         f"Вход {h}×{w}, окно {c['kernel_size']}×{c['kernel_size']}, stride = {c['stride']} → "
         f"<b>выход {h_out}×{w_out}</b> = ({h} − {c['kernel_size']}) // {c['stride']} + 1"
     )
-    cells = "; ".join(short_number(float(views["image_data"][r, cc])) for r, cc in step.window)
+    cells = "; ".join(short_number(float(data["image_data"][r, cc])) for r, cc in step.window)
     views["value"].value = _wrapped(
         f"Окно [{step.row},{step.col}]: {cells} → {_MODE_TITLES[c['mode']]} = <b>{short_number(step.value)}</b>"
     )
     fig = new_figure(6.6, 3.2)
     ax_in, ax_out = fig.subplots(1, 2, width_ratios=[w, max(w_out, 3)])
-    draw_grid(ax_in, views["image_data"], highlight=step.window, title="вход: окно и выбранное значение")
+    draw_grid(ax_in, data["image_data"], highlight=step.window, title="вход: окно и выбранное значение")
     for r, cc in step.chosen:
         ax_in.plot(cc, r, "o", markersize=20, markerfacecolor="none", markeredgecolor="crimson", markeredgewidth=2)
     draw_grid(ax_out, step.output, marker=(step.row, step.col), title=_POOL_TITLES[c["mode"]], cmap="Oranges")
@@ -448,12 +458,7 @@ def pool_explorer(image=None, seed: int = 3) -> Explorer:
         "row": _slider("строка выхода", 0, 0, 2),
         "col": _slider("столбец выхода", 0, 0, 2),
     }
-    views = {
-        "image_data": data,
-        "size": _text_view(),
-        "value": _text_view(),
-        "picture": widgets.Image(format="png"),
-    }
+    views = {"size": _text_view(), "value": _text_view(), "picture": widgets.Image(format="png")}
     children = [
         _wrap([controls[k] for k in ("kernel_size", "stride", "row", "col")]),
         widgets.HBox([_label("режим"), controls["mode"]]),
@@ -461,10 +466,10 @@ def pool_explorer(image=None, seed: int = 3) -> Explorer:
         views["value"],
         views["picture"],
     ]
-    return Explorer(controls, views, children, _render_pool, name="pool-explorer")
+    return Explorer(controls, views, children, _render_pool, name="pool-explorer", data={"image_data": data})
 
 
-def _render_shapes(controls, views) -> None:
+def _render_shapes(controls, views, data) -> None:
     """Связь калькулятора форм с :func:`cnn_course.explore.shape_table`."""
     layers = [
         {
@@ -474,7 +479,7 @@ def _render_shapes(controls, views) -> None:
             "padding": controls[f"padding{i}"].value,
             "out_channels": controls[f"channels{i}"].value,
         }
-        for i in range(views["n_layers"])
+        for i in range(data["n_layers"])
     ]
     rows = shape_table(controls["size"].value, controls["in_channels"].value, layers)
     body = []
@@ -491,10 +496,10 @@ def _render_shapes(controls, views) -> None:
     )
 
 
-_KIND_TITLES = {"нет": "нет слоя", "conv": "свёртка", "maxpool": "max-пулинг", "avgpool": "усредняющий пулинг"}
+_KIND_TITLES = {"none": "нет слоя", "conv": "свёртка", "maxpool": "max-пулинг", "avgpool": "усредняющий пулинг"}
 # какие ползунки что-то значат для слоя: у пулинга нет фильтров, у «нет слоя» — ничего
 _RELEVANT = {
-    "нет": (),
+    "none": (),
     "conv": ("kernel", "stride", "padding", "channels"),
     "maxpool": ("kernel", "stride", "padding"),
     "avgpool": ("kernel", "stride", "padding"),
@@ -526,7 +531,7 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
     }
     rows = [_wrap([controls["size"], controls["in_channels"]])]
     for i in range(n_layers):
-        kind, k, s, p, ch = preset[i] if i < len(preset) else ("нет", 3, 1, 0, 8)
+        kind, k, s, p, ch = preset[i] if i < len(preset) else ("none", 3, 1, 0, 8)
         controls[f"kind{i}"] = widgets.Dropdown(
             options=[(_KIND_TITLES[name], name) for name in LAYER_KINDS],
             value=kind,
@@ -544,17 +549,19 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
         rows.append(row)
         _show_relevant(controls, i)
         controls[f"kind{i}"].observe(lambda change, i=i: _show_relevant(controls, i), names="value")
-    views = {"table": _text_view(), "n_layers": n_layers}
-    return Explorer(controls, views, rows + [views["table"]], _render_shapes, name="shape-calculator")
+    views = {"table": _text_view()}
+    return Explorer(
+        controls, views, rows + [views["table"]], _render_shapes, name="shape-calculator", data={"n_layers": n_layers}
+    )
 
 
-def _render_classifier(controls, views) -> None:
+def _render_classifier(controls, views, data) -> None:
     """Связь классификатора с :func:`cnn_course.pretrained.classify_image`."""
     from .images import decode_image
     from .pretrained import classification_html, classify_image, thumbnail_png, upload_error_text
 
     files = controls["upload"].value
-    image, label = views["default_image"], "пример: фотография Грейс Хоппер"
+    image, label = data["default_image"], "пример: фотография Грейс Хоппер"
     failed = None
     if files:
         name = str(files[-1].get("name", "без имени"))
@@ -564,19 +571,19 @@ def _render_classifier(controls, views) -> None:
             failed = upload_error_text(name, err)
     if failed is None:
         try:
-            results = classify_image(views["model"], image, views["weights"], topk=controls["topk"].value)
+            results = classify_image(data["model"], image, data["weights"], topk=controls["topk"].value)
         except ValueError as err:
             failed = str(err)
     if failed is not None:
         views["table"].value = _wrapped(f"<b style='color:#b00020'>Не получилось:</b> {html.escape(failed)}")
         _hide_picture(views["picture"])
         _hide_picture(views["photo"])
-        views["results"] = []
+        data["results"] = []
         return
     _show_png(views["photo"], *thumbnail_png(image))
-    views["table"].value = f"<p>{html.escape(label)}</p>" + classification_html(results, views["pretrained"])
+    views["table"].value = f"<p>{html.escape(label)}</p>" + classification_html(results, data["pretrained"])
     _show_figure(views["picture"], bar_chart(results))
-    views["results"] = results
+    data["results"] = results
 
 
 def image_classifier(model, weights, pretrained: bool = True, image=None) -> Explorer:
@@ -620,15 +627,11 @@ def image_classifier(model, weights, pretrained: bool = True, image=None) -> Exp
         "table": widgets.HTML(layout=widgets.Layout(min_width="260px")),
         "picture": widgets.Image(format="png"),
         "photo": widgets.Image(format="png"),
-        "model": model,
-        "weights": weights,
-        "pretrained": pretrained,
-        "default_image": image,
-        "results": [],
     }
+    data = {"model": model, "weights": weights, "pretrained": pretrained, "default_image": image, "results": []}
     children = [
         _wrap([controls["upload"], controls["topk"]]),
         _wrap([views["photo"], views["table"]]),
         views["picture"],
     ]
-    return Explorer(controls, views, children, _render_classifier, name="image-classifier")
+    return Explorer(controls, views, children, _render_classifier, name="image-classifier", data=data)

@@ -226,7 +226,7 @@ def test_official_transforms_equal_the_v2_pipeline():
 def test_image_classifier_widget_reacts_to_upload_and_slider():
     weights = torchvision.models.VGG16_Weights.DEFAULT
     widget = image_classifier(_FixedLogits(), weights, pretrained=False)
-    assert len(widget.views["results"]) == 5 and "случайные" in widget.views["table"].value
+    assert len(widget.data["results"]) == 5 and "случайные" in widget.views["table"].value
     buf = io.BytesIO()
     Image.new("RGB", (60, 40), (200, 30, 30)).save(buf, "PNG")
     stamp = datetime.datetime(2026, 1, 1)
@@ -241,7 +241,7 @@ def test_image_classifier_widget_reacts_to_upload_and_slider():
     )
     assert "red.png" in widget.views["table"].value
     widget.controls["topk"].value = 3
-    assert len(widget.views["results"]) == 3 and widget.views["table"].value.count("<tr>") == 4
+    assert len(widget.data["results"]) == 3 and widget.views["table"].value.count("<tr>") == 4
     widget.controls["upload"].value = (
         {"name": "bad.png", "type": "image/png", "size": 3, "content": memoryview(b"abc"), "last_modified": stamp},
     )

@@ -153,7 +153,7 @@ def test_shape_table_matches_real_layers():
     ):
         layers = [
             dict(kind="conv", kernel_size=k1, stride=s, padding=p, out_channels=5),
-            dict(kind="нет", kernel_size=9, stride=1, padding=0, out_channels=1),
+            dict(kind="none", kernel_size=9, stride=1, padding=0, out_channels=1),
             dict(kind=kind, kernel_size=k2, stride=s, padding=p, out_channels=1),
         ]
         rows = shape_table(size, 3, layers)
@@ -201,7 +201,7 @@ def test_shape_calculator_reacts_and_flags():
     assert "(1, 32, 8, 8)" in table.value
     w.controls["channels2"].value = 10
     assert "(1, 10, 8, 8)" in table.value
-    w.controls["kind3"].value = "нет"
+    w.controls["kind3"].value = "none"
     assert "(1, 10, 16, 16)" in table.value and "4. MaxPool2d" not in table.value
     w.controls["size"].value = 4
     w.controls["kernel2"].value = 7
@@ -217,7 +217,7 @@ def test_shape_calculator_speaks_russian_and_hides_what_does_nothing():
     assert w.controls["channels0"].layout.display is None
     w.controls["kind1"].value = "conv"
     assert w.controls["channels1"].layout.display is None
-    w.controls["kind1"].value = "нет"
+    w.controls["kind1"].value = "none"
     assert all(w.controls[f"{n}1"].layout.display == "none" for n in ("kernel", "stride", "padding", "channels"))
 
 
@@ -327,7 +327,7 @@ def test_classifier_shows_the_image_it_classifies():
     _upload(w, "red.png", buf.getvalue())
     assert "ваш файл: red.png" in w.views["table"].value
     assert photo.layout.width == "150px"  # 300×150 → превью 224 CSS-пикселя не больше оригинала / 2
-    assert w.views["results"]
+    assert w.data["results"]
 
 
 def test_classifier_explains_a_non_image_in_russian():
