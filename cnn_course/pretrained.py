@@ -199,7 +199,7 @@ def _wrap(message: str, width: int = 100) -> str:
     return textwrap.fill(message, width, break_long_words=False, break_on_hyphens=False)
 
 
-def classify_image(model: nn.Module, image, weights_meta, topk: int = 5) -> list[tuple[str, float]]:
+def classify_image(model: nn.Module, image, weights, topk: int = 5) -> list[tuple[str, float]]:
     """Классифицирует одну картинку моделью ImageNet.
 
     Картинка проходит через официальные преобразования весов (``weights.transforms()``:
@@ -211,7 +211,7 @@ def classify_image(model: nn.Module, image, weights_meta, topk: int = 5) -> list
     Args:
         model: модель с выходом (N, 1000).
         image: ``PIL.Image`` (RGB, L, RGBA, P, I;16, …), или тензор (3, H, W) — uint8 либо float в [0, 1].
-        weights_meta: перечисление весов torchvision (например, ``VGG16_Weights.DEFAULT``).
+        weights: перечисление весов torchvision (например, ``VGG16_Weights.DEFAULT``).
         topk: сколько лучших классов вернуть.
 
     Returns:
@@ -225,10 +225,10 @@ def classify_image(model: nn.Module, image, weights_meta, topk: int = 5) -> list
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: ожидалась модель nn.Module, получено {describe(model)}")
     topk = check_int(topk, "topk", minimum=1)
-    if not hasattr(weights_meta, "transforms") or not hasattr(weights_meta, "meta"):
+    if not hasattr(weights, "transforms") or not hasattr(weights, "meta"):
         raise TypeError(
-            "weights_meta: ожидались веса torchvision, например VGG16_Weights.DEFAULT, "
-            f"получено {describe(weights_meta)}"
+            "weights: ожидались веса torchvision, например VGG16_Weights.DEFAULT, "
+            f"получено {describe(weights)}"
         )
     if isinstance(image, torch.Tensor):
         if image.ndim != 3 or image.shape[0] != 3:
@@ -249,8 +249,8 @@ def classify_image(model: nn.Module, image, weights_meta, topk: int = 5) -> list
         image = pil_to_rgb(image, "image")  # размер проверяется до декодирования
     else:
         raise TypeError(f"image: ожидалась PIL.Image или тензор (3, H, W), получено {describe(image)}")
-    categories = weights_meta.meta["categories"]
-    x = weights_meta.transforms()(image).unsqueeze(0)  # (1, 3, 224, 224)
+    categories = weights.meta["categories"]
+    x = weights.transforms()(image).unsqueeze(0)  # (1, 3, 224, 224)
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     was_training = model.training
