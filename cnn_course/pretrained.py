@@ -227,8 +227,7 @@ def classify_image(model: nn.Module, image, weights, topk: int = 5) -> list[tupl
     topk = check_int(topk, "topk", minimum=1)
     if not hasattr(weights, "transforms") or not hasattr(weights, "meta"):
         raise TypeError(
-            "weights: ожидались веса torchvision, например VGG16_Weights.DEFAULT, "
-            f"получено {describe(weights)}"
+            f"weights: ожидались веса torchvision, например VGG16_Weights.DEFAULT, получено {describe(weights)}"
         )
     if isinstance(image, torch.Tensor):
         if image.ndim != 3 or image.shape[0] != 3:
