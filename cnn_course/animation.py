@@ -269,7 +269,7 @@ def animate_conv(
         current.set_xy((step.col - 0.5, step.row - 0.5))
         for j, hider in enumerate(hiders):
             hider.set_visible(j > i)
-        formula.set_text(f"положение {i + 1} из {len(steps)}:  {step.formula().replace('-', '−')}")
+        formula.set_text(f"положение {i + 1} из {len(steps)}:  {step.formula()}")
 
     webp, shown_w, shown_h = _render(
         fig, [*window, current, *hiders, formula], draw_frame, len(steps), frame_ms, _dpi(fig_w, width)

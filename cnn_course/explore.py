@@ -80,9 +80,9 @@ class ConvStep:
 
 
 def _num(v: float) -> str:
-    v = round(float(v), 3)
-    text = f"{v:g}"
-    return f"({text})" if v < 0 else text
+    """Слагаемое формулы по-русски: 0,5; отрицательное — в скобках со знаком «−»: (−1)."""
+    text = short_number(v)
+    return f"({text})" if text.startswith("−") else text
 
 
 def conv_step(image, kernel, bias=0.0, stride=1, padding=0, dilation=1, row=0, col=0) -> ConvStep:

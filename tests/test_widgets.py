@@ -43,7 +43,8 @@ def test_conv_step_matches_torch(k, stride, padding, dilation):
             # слагаемые формулы действительно дают z
             assert sum(w * x for w, x in step.terms) + 1.5 == pytest.approx(step.z)
             assert len(step.window) == k * k
-            assert step.formula().rsplit("= ", 1)[1].strip("()") == f"{round(step.z, 3):g}"
+            shown = step.formula().rsplit("= ", 1)[1].strip("()")  # по-русски: «−3,50»
+            assert float(shown.replace("−", "-").replace(",", ".")) == pytest.approx(step.z, abs=0.005)
 
 
 def test_conv_step_clamps_position():
