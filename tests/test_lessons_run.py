@@ -31,3 +31,24 @@ def test_lesson_in_default_mode(default_runs, lesson):
     assert run["seconds"] <= TIME_MARGIN * budget, (
         f"урок {lesson.file}: {run['seconds']:.0f} с, а бюджет {budget} с (с запасом ×{TIME_MARGIN:g})"
     )
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])
+def test_lesson_output_has_no_technical_noise(executed_default, lesson):
+    """После «Run All» ученик не видит ни красных блоков stderr (предупреждения, сырые tqdm), ни
+    ``<object at 0x…>``, ни текстового повтора картинки-анимации: всё это — шум, а не урок."""
+    import json
+    import re
+
+    nb = json.loads((executed_default / lesson.file).read_text(encoding="utf-8"))
+    noise = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream" and out["name"] == "stderr":
+                noise.append(f"{cell['id']}: stderr: {''.join(out['text'])[:120]!r}")
+            data = out.get("data", {})
+            shown = "".join(data.get("text/plain", "")) if set(data) <= {"text/plain"} else ""  # видна лишь она
+            text = "".join(out.get("text", "")) + shown
+            if re.search(r"<[\w.]+ (object )?at 0x[0-9a-f]+>", text):
+                noise.append(f"{cell['id']}: объект вместо результата: {text[:120]!r}")
+    assert not noise, f"{lesson.file}: технический шум в выводе:\n" + "\n".join(noise)
