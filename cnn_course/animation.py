@@ -254,7 +254,7 @@ def animate_conv(
         ax_in.add_patch(
             Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor="gray", linestyle="--", linewidth=1.5)
         )
-    draw_grid(ax_k, first.kernel, title=f"ядро {kh}×{kw}" + (f", b = {fmt(bias)}" if bias else ""), cmap="PiYG")
+    draw_grid(ax_k, first.kernel, title=f"ядро {kh}×{kw}" + (f", b = {_number(bias)}" if bias else ""), cmap="PiYG")
     draw_grid(ax_out, first.output, title=f"карта признаков {h_out}×{w_out}", cmap="Oranges")
     hiders = _hiders(ax_out, (h_out, w_out))
     window = _cell_boxes(ax_in, first.window, "tab:orange", 2.5)

@@ -76,7 +76,7 @@ class ConvStep:
     def formula(self) -> str:
         """Формула с подставленными числами: ``z = w·x + ... + b = значение``."""
         parts = [f"{_num(w)}·{_num(x)}" for w, x in self.terms]
-        return f"z[{self.row},{self.col}] = " + " + ".join(parts) + f" + {_num(self.bias)} = {_num(self.z)}"
+        return f"z[{self.row},{self.col}] = " + " + ".join(parts) + f" + {_num(self.bias)} = {short_number(self.z)}"
 
 
 def _num(v: float) -> str:
