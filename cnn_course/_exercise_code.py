@@ -12,8 +12,8 @@ import torch
 from PIL import Image
 
 LOOP_HINT = (
-    "Сначала дополните вход нулями: `F.pad(x, (p, p, p, p))`; затем два цикла по позициям выхода, окно "
-    "`x[n * s : n * s + k, m * s : m * s + k]`."
+    "Пусть k = w.shape[0], s = stride, p = padding. Сначала дополните вход нулями: `x = F.pad(x, (p, p, p, p))`; "
+    "затем два цикла по позициям выхода, окно `x[n * s : n * s + k, m * s : m * s + k]`."
 )
 
 
