@@ -1,11 +1,11 @@
-"""Анимации скользящего окна, которые играют без ядра Python: в JupyterLab, в HTML-книге, на GitHub.
+"""Анимации скользящего окна, которые играют без запущенного Python: в JupyterLab и в HTML-книге.
 
 Кадры строят те же чистые функции, что и обозреватели (:func:`cnn_course.explore.conv_step`,
 :func:`cnn_course.explore.pool_step`), рисует их :func:`cnn_course.plotting.draw_grid`, а кадры
 складываются в анимированный WebP (без потерь; его показывают все современные браузеры).
 В Jupyter объект показывается картинкой ``<img class="cc-animation">`` с подписью — обычный
 HTML, без JavaScript и без виджетов, поэтому анимация играет и там, где ползунки застыли
-(книга, просмотр на GitHub).
+(книга курса, блокнот, сохранённый с выводами).
 
 Пример::
 
@@ -33,9 +33,10 @@ from .pooling import POOL_MODES
 __all__ = ["Animation", "conv_frames", "pool_frames", "animate_conv", "animate_pool"]
 
 MAX_SIDE = 12  # больше клеток на кадре не прочесть
-MAX_FRAMES = 100  # анимацию дольше минуты никто не досмотрит
+MAX_FRAMES = 100  # 100 кадров по 0,7 с — уже больше минуты
 DENSITY = 2  # кадр рисуется в 2 раза плотнее, чем показывается: цифры чёткие на любом экране
-_POOL_NAMES = {"max": "max", "min": "min", "avg": "среднее"}
+_POOL_NAMES = {"max": "max", "min": "min", "avg": "среднее"}  # на кадре: max(…) = …
+_POOL_TITLES = {"max": "Max-пулинг", "min": "Min-пулинг", "avg": "Усредняющий пулинг"}  # в подписи
 
 
 @dataclass(frozen=True, repr=False)
@@ -214,10 +215,12 @@ def animate_conv(
     ядро, карта признаков с текущей клеткой и формула с числами этого положения окна.
 
     Args:
-        size: сторона входа (если ``image`` не задан): сетка size×size целых чисел, до 12.
+        size: сторона входа, если ``image`` не задан (иначе не используется): сетка size×size
+            целых чисел, до 12.
         kernel_size, stride, padding, dilation: параметры свёртки (одинаковые по обеим осям).
         image: свой вход (H, W) вместо сетки по умолчанию.
-        kernel: своё ядро (KH, KW); по умолчанию — ядро из −1, 0, 1 как в обозревателе.
+        kernel: своё ядро (KH, KW), тогда ``kernel_size`` не используется; по умолчанию — ядро
+            из −1, 0, 1, как в обозревателе.
         bias: смещение.
         seed: зерно сетки по умолчанию.
         frame_ms: длительность кадра, мс (100–5000).
@@ -248,14 +251,14 @@ def animate_conv(
     fig_w, fig_h = 9.0, 3.9
     fig = new_figure(fig_w, fig_h)
     ax_in, ax_k, ax_out = fig.subplots(1, 3, width_ratios=[pw, kw + 1, max(w_out, 2)])
-    draw_grid(ax_in, first.padded, title=f"вход {h}×{w} с дополнением {padding}")
+    draw_grid(ax_in, first.padded, title=f"вход {h}×{w}" + (f", дополнение {padding}" if padding else ""))
     top, left = first.pad
     if top or left:
         ax_in.add_patch(
             Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor="gray", linestyle="--", linewidth=1.5)
         )
     draw_grid(ax_k, first.kernel, title=f"ядро {kh}×{kw}" + (f", b = {_number(bias)}" if bias else ""), cmap="PiYG")
-    draw_grid(ax_out, first.output, title=f"карта признаков {h_out}×{w_out}", cmap="Oranges")
+    draw_grid(ax_out, first.output, title=f"выход {h_out}×{w_out}", cmap="Oranges")
     hiders = _hiders(ax_out, (h_out, w_out))
     window = _cell_boxes(ax_in, first.window, "tab:orange", 2.5)
     current = _cell_boxes(ax_out, [(0, 0)], "crimson", 3.5)[0]
@@ -274,8 +277,11 @@ def animate_conv(
     webp, shown_w, shown_h = _render(
         fig, [*window, current, *hiders, formula], draw_frame, len(steps), frame_ms, _dpi(fig_w, width)
     )
+    # в подписи — только то, что отличается от обычного: в уроке 1 шаг и дополнение ещё не введены
+    extra = [(stride, 1, "шаг"), (padding, 0, "дополнение"), (dilation, 1, "дилатация")]
+    extra = "".join(f", {name} {value}" for value, usual, name in extra if value != usual)
     caption = (
-        f"Свёртка: вход {h}×{w}, ядро {kh}×{kw}, шаг {stride}, дополнение {padding}, дилатация {dilation} → "
+        f"Свёртка: вход {h}×{w}, ядро {kh}×{kw}{extra} → "
         f"выход {h_out}×{w_out}: {len(steps)} {plural(len(steps), 'положение', 'положения', 'положений')} окна."
     )
     return Animation(webp, len(steps), shown_w, shown_h, caption)
@@ -351,7 +357,7 @@ def animate_pool(
         fig, [window, *chosen, current, *hiders, caption_line], draw_frame, len(steps), frame_ms, _dpi(fig_w, width)
     )
     caption = (
-        f"Пулинг ({name}): вход {h}×{w}, окно {k}×{k}, шаг {s} → выход {h_out}×{w_out}: "
+        f"{_POOL_TITLES.get(mode, 'Пулинг')}: вход {h}×{w}, окно {k}×{k}, шаг {s} → выход {h_out}×{w_out}: "
         f"{len(steps)} {plural(len(steps), 'положение', 'положения', 'положений')} окна."
     )
     return Animation(webp, len(steps), shown_w, shown_h, caption)

@@ -93,7 +93,8 @@ def test_conv_animation_is_a_real_animation_with_russian_caption():
     assert abs(frames[0].size[0] - anim.width * DENSITY) <= 1 and abs(frames[0].size[1] - anim.height * DENSITY) <= 1
     assert abs(anim.width - 760) <= 1  # ширина показа по умолчанию
     assert frames[0].tobytes() != frames[1].tobytes() != frames[-1].tobytes()
-    assert "шаг 2, дополнение 1" in anim.caption and "выход 3×3" in anim.caption
+    assert "шаг 2, дополнение 1 →" in anim.caption and "выход 3×3" in anim.caption
+    assert "дилатация" not in anim.caption  # обычные значения в подписи не повторяются
     assert "9 положений" in anim.caption
     page = anim._repr_html_()
     assert 'class="cc-animation"' in page and "data:image/webp;base64," in page
@@ -103,9 +104,9 @@ def test_conv_animation_is_a_real_animation_with_russian_caption():
 def test_pool_animation_frames_and_plural():
     anim = animate_pool(size=4, kernel_size=2)
     assert anim.frames == len(_decode(anim)) == 4
-    assert "4 положения окна" in anim.caption and "(max)" in anim.caption
+    assert "4 положения окна" in anim.caption and anim.caption.startswith("Max-пулинг:")
     avg = animate_pool(size=6, kernel_size=3, stride=2, mode="avg")
-    assert "среднее" in avg.caption and avg.frames == 4
+    assert avg.caption.startswith("Усредняющий пулинг:") and avg.frames == 4
 
 
 def test_custom_image_and_kernel():
@@ -148,4 +149,4 @@ def test_pool_animation_rejects_bad_input(kwargs, error, match):
 
 def test_text_repr_is_short():
     anim = animate_pool(size=4)
-    assert repr(anim).startswith("<Анимация: Пулинг") and len(repr(anim)) < 200  # не байты WebP
+    assert repr(anim).startswith("<Анимация: Max-пулинг") and len(repr(anim)) < 200  # не байты WebP
