@@ -111,7 +111,7 @@ class Exercise:
     def _repr_html_(self) -> str | None:
         """Вопрос с выбором — варианты-раскрывашки: щелчок по варианту показывает, верен ли он и почему.
 
-        Обычный HTML (``<details>``) без ядра и JavaScript: работает и в JupyterLab, и в книге.
+        Обычный HTML (``<details>``) без Jupyter-ядра и JavaScript: работает и в JupyterLab, и в книге.
         """
         if not self.options:
             return None  # остальные упражнения показываются как Markdown
@@ -120,7 +120,7 @@ class Exercise:
         items = []
         for n, text in self.options:
             right = n == self.answer
-            verdict = f"{RIGHT} Верно. {self.explanation}" if right else f"{WRONG} Нет. {why.get(n, self.hint)}"
+            verdict = f"{RIGHT} Верно! {self.explanation}" if right else f"{WRONG} Неверно. {why.get(n, self.hint)}"
             back, border = _STYLE["right" if right else "wrong"]
             items.append(
                 f'<details class="cc-option"><summary style="cursor:pointer">{n} — {_inline_html(text)}</summary>'
@@ -129,8 +129,8 @@ class Exercise:
             )
         return (
             f'<div class="cc-quiz"><p><b>{self.title}.</b> {_inline_html(stem)}</p>{"".join(items)}'
-            f'<p style="color:#5f6368;font-size:90%">Щёлкните по варианту, чтобы узнать, верен ли он и почему, '
-            f"или впишите номер ниже и проверьте ответ.</p></div>"
+            f'<p style="color:#5f6368;font-size:90%">Сначала подумайте, потом раскрывайте: щелчок по варианту '
+            f"покажет, верен ли он и почему. Или впишите номер ниже и проверьте ответ.</p></div>"
         )
 
     def __str__(self) -> str:

@@ -439,9 +439,9 @@ def test_quiz_options_work_without_a_kernel(key):
     assert {n for n, _ in ex.mistakes} == set(numbers) - {ex.answer}
     page = ex._repr_html_()
     assert page.count('<details class="cc-option">') == len(numbers)
-    assert page.count("✔ Верно.") == 1 and page.count("✘ Нет.") == len(numbers) - 1
+    assert page.count("✔ Верно!") == 1 and page.count("✘ Неверно.") == len(numbers) - 1
     right = page.split('<details class="cc-option">')[ex.answer]
-    assert "✔ Верно." in right and "Варианты:" not in page and "Впишите номер" not in page.split("</details>")[0]
+    assert "✔ Верно!" in right and "Варианты:" not in page and "Впишите номер" not in page.split("</details>")[0]
 
 
 def test_other_exercises_stay_markdown():
