@@ -83,7 +83,10 @@ def _grid(image, size: int, seed: int, name: str = "image") -> torch.Tensor:
             f"{name}: сетка {tuple(image.shape)} слишком велика для анимации (до {MAX_SIDE}×{MAX_SIDE}); "
             "возьмите кусок, например image[:6, :6]"
         )
-    return image.detach().cpu().double()
+    image = image.detach().cpu().double()
+    if not torch.isfinite(image).all():
+        raise ValueError(f"{name}: в сетке есть NaN или бесконечность — в клетках нужны обычные числа")
+    return image
 
 
 def _check_frames(count: int) -> None:
@@ -251,7 +254,8 @@ def animate_conv(
     fig_w, fig_h = 9.0, 3.9
     fig = new_figure(fig_w, fig_h)
     ax_in, ax_k, ax_out = fig.subplots(1, 3, width_ratios=[pw, kw + 1, max(w_out, 2)])
-    draw_grid(ax_in, first.padded, title=f"вход {h}×{w}" + (f", дополнение {padding}" if padding else ""))
+    pad_text = f"'{padding}'" if isinstance(padding, str) else str(padding)  # 'same' — в кавычках, как в коде
+    draw_grid(ax_in, first.padded, title=f"вход {h}×{w}" + (f", дополнение {pad_text}" if any(first.pad) else ""))
     top, left = first.pad
     if top or left:
         ax_in.add_patch(
@@ -278,8 +282,8 @@ def animate_conv(
         fig, [*window, current, *hiders, formula], draw_frame, len(steps), frame_ms, _dpi(fig_w, width)
     )
     # в подписи — только то, что отличается от обычного: в уроке 1 шаг и дополнение ещё не введены
-    extra = [(stride, 1, "шаг"), (padding, 0, "дополнение"), (dilation, 1, "дилатация")]
-    extra = "".join(f", {name} {value}" for value, usual, name in extra if value != usual)
+    extra = [(stride, 1, "шаг"), (pad_text, "0", "дополнение"), (dilation, 1, "дилатация")]
+    extra = "".join(f", {name} {value}" for value, usual, name in extra if value != usual and value != "'valid'")
     caption = (
         f"Свёртка: вход {h}×{w}, ядро {kh}×{kw}{extra} → "
         f"выход {h_out}×{w_out}: {len(steps)} {plural(len(steps), 'положение', 'положения', 'положений')} окна."

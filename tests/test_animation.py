@@ -150,3 +150,18 @@ def test_pool_animation_rejects_bad_input(kwargs, error, match):
 def test_text_repr_is_short():
     anim = animate_pool(size=4)
     assert repr(anim).startswith("<Анимация: Max-пулинг") and len(repr(anim)) < 200  # не байты WebP
+
+
+def test_string_padding_is_quoted_and_valid_is_not_mentioned():
+    assert "дополнение 'same' → выход 5×5" in animate_conv(size=5, padding="same").caption
+    assert "дополнение" not in animate_conv(size=5, padding="valid").caption
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_grid_is_rejected(bad):
+    image = torch.ones(3, 3)
+    image[1, 1] = bad
+    with pytest.raises(ValueError, match="NaN или бесконечность"):
+        animate_conv(image=image, kernel=torch.ones(2, 2))
+    with pytest.raises(ValueError, match="NaN или бесконечность"):
+        animate_pool(image=image)
