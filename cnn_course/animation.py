@@ -23,9 +23,9 @@ import torch
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from ._validate import check_int, check_real, describe
-from .explore import ConvStep, PoolStep, conv_step, explorer_kernel, pool_step
-from .formatting import fmt, plural
+from ._validate import check_int, check_real
+from .explore import ConvStep, PoolStep, conv_step, explorer_kernel, pool_step, short_number, small_grid
+from .formatting import plural
 from .images import integer_grid
 from .plotting import draw_grid, new_figure
 from .pooling import POOL_MODES
@@ -74,19 +74,7 @@ def _grid(image, size: int, seed: int, name: str = "image") -> torch.Tensor:
     if image is None:
         size = check_int(size, "size", minimum=1, maximum=MAX_SIDE)
         return integer_grid(size, size, seed=check_int(seed, "seed", minimum=0)).double()
-    if not isinstance(image, torch.Tensor):
-        raise TypeError(f"{name}: ожидался тензор (H, W) — маленькая сетка чисел, получено {describe(image)}")
-    if image.ndim != 2 or image.numel() == 0:
-        raise ValueError(f"{name}: ожидалась сетка (H, W), получена форма {tuple(image.shape)}")
-    if max(image.shape) > MAX_SIDE:
-        raise ValueError(
-            f"{name}: сетка {tuple(image.shape)} слишком велика для анимации (до {MAX_SIDE}×{MAX_SIDE}); "
-            "возьмите кусок, например image[:6, :6]"
-        )
-    image = image.detach().cpu().double()
-    if not torch.isfinite(image).all():
-        raise ValueError(f"{name}: в сетке есть NaN или бесконечность — в клетках нужны обычные числа")
-    return image
+    return small_grid(image, name, MAX_SIDE, "анимации")
 
 
 def _check_frames(count: int) -> None:
@@ -124,12 +112,6 @@ def pool_frames(image, kernel_size=2, stride=None, mode="max") -> list[PoolStep]
     first = pool_step(image, kernel_size, stride, mode)
     h_out, w_out = first.out_size
     return [pool_step(image, kernel_size, stride, mode, row=r, col=c) for r in range(h_out) for c in range(w_out)]
-
-
-def _number(value) -> str:
-    """Число клетки для подписи: целое — без запятой, дробное — два знака (по-русски)."""
-    value = float(value)
-    return fmt(int(value)) if value.is_integer() else fmt(value, 2)
 
 
 def _frame_ms(frame_ms) -> int:
@@ -261,7 +243,8 @@ def animate_conv(
         ax_in.add_patch(
             Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor="gray", linestyle="--", linewidth=1.5)
         )
-    draw_grid(ax_k, first.kernel, title=f"ядро {kh}×{kw}" + (f", b = {_number(bias)}" if bias else ""), cmap="PiYG")
+    kernel_title = f"ядро {kh}×{kw}" + (f", b = {short_number(bias)}" if bias else "")
+    draw_grid(ax_k, first.kernel, title=kernel_title, cmap="PiYG")
     draw_grid(ax_out, first.output, title=f"выход {h_out}×{w_out}", cmap="Oranges")
     hiders = _hiders(ax_out, (h_out, w_out))
     window = _cell_boxes(ax_in, first.window, "tab:orange", 2.5)
@@ -354,8 +337,8 @@ def animate_pool(
         current.set_xy((step.col - 0.5, step.row - 0.5))
         for j, hider in enumerate(hiders):
             hider.set_visible(j > i)
-        values = ", ".join(_number(image[r, c]) for r, c in step.window)
-        caption_line.set_text(f"положение {i + 1} из {len(steps)}:  {name}({values}) = {_number(step.value)}")
+        values = ", ".join(short_number(image[r, c]) for r, c in step.window)
+        caption_line.set_text(f"положение {i + 1} из {len(steps)}:  {name}({values}) = {short_number(step.value)}")
 
     webp, shown_w, shown_h = _render(
         fig, [window, *chosen, current, *hiders, caption_line], draw_frame, len(steps), frame_ms, _dpi(fig_w, width)

@@ -15,6 +15,7 @@ from .shapes import conv_output_size, effective_kernel, pool_output_size
 MAX_EXPLORER_KERNEL = 15  # больше ядра на рисунке не разобрать
 
 __all__ = [
+    "small_grid",
     "ConvStep",
     "conv_step",
     "explorer_kernel",
@@ -26,6 +27,35 @@ __all__ = [
     "preset_name",
     "short_number",
 ]
+
+
+def small_grid(image, name: str, max_side: int, where: str) -> torch.Tensor:
+    """Проверяет маленькую сетку чисел (H, W) для обозревателя или анимации; возвращает её в float64 на CPU.
+
+    Args:
+        image: тензор (H, W) с конечными числами (не bool, не комплексные).
+        name: имя параметра в сообщении.
+        max_side: наибольшая сторона — каждая клетка подписана числом.
+        where: «обозревателя», «анимации» — для сообщения о размере.
+
+    Raises:
+        TypeError: не тензор; bool или комплексные числа.
+        ValueError: не (H, W), пустая, больше max_side×max_side, NaN или бесконечность.
+    """
+    if not isinstance(image, torch.Tensor):
+        raise TypeError(f"{name}: ожидался тензор (H, W) — маленькая сетка чисел, получено {describe(image)}")
+    check_tensor(image, name, 2, "(H, W)", floating=False, nonempty=True)
+    if image.dtype == torch.bool or image.is_complex():
+        raise TypeError(f"{name}: ожидались числа, получен {image.dtype}")
+    if max(image.shape) > max_side:
+        raise ValueError(
+            f"{name}: сетка {tuple(image.shape)} слишком велика для {where} (до {max_side}×{max_side}: "
+            f"каждая клетка подписана числом); возьмите кусок, например {name.split(': ')[-1]}[:6, :6]"
+        )
+    image = image.detach().cpu().double()
+    if not torch.isfinite(image).all():
+        raise ValueError(f"{name}: в сетке есть NaN или бесконечность — в клетках нужны обычные числа")
+    return image
 
 
 def explorer_kernel(size: int) -> torch.Tensor:

@@ -11,7 +11,16 @@ import torch
 
 from ._validate import check_bool, check_int, check_tensor, describe
 from .conv import ACTIVATIONS, KERNEL_NAMES, KERNEL_TITLES, classic_kernel, filter_image
-from .explore import LAYER_KINDS, conv_step, explorer_kernel, pool_step, preset_name, shape_table, short_number
+from .explore import (
+    LAYER_KINDS,
+    conv_step,
+    explorer_kernel,
+    pool_step,
+    preset_name,
+    shape_table,
+    short_number,
+    small_grid,
+)
 from .formatting import fmt
 from .images import integer_grid, load_photo
 from .plotting import bar_chart, contrast_limits, draw_grid, new_figure, render_png
@@ -79,21 +88,10 @@ MAX_GRID_SIDE = 16  # сетка чисел больше 16×16 рисуется
 
 
 def _grid_image(image, name: str, seed: int) -> torch.Tensor:
-    """Проверяет вход обозревателя: числовой тензор (H, W), не пустой и не больше 16×16."""
+    """Вход обозревателя: сетка 6×6 по умолчанию или проверенная :func:`small_grid` (до 16×16)."""
     if image is None:
         return integer_grid(6, 6, seed=check_int(seed, "seed", minimum=0))
-    if not isinstance(image, torch.Tensor):
-        raise TypeError(f"{name}: ожидался тензор (H, W) — маленькая сетка чисел, получено {describe(image)}")
-    check_tensor(image, "image", 2, "(H, W)", floating=False, nonempty=True)
-    if image.dtype == torch.bool or image.is_complex():
-        raise TypeError(f"image: ожидались числа, получен {image.dtype}")
-    if max(image.shape) > MAX_GRID_SIDE:
-        raise ValueError(
-            f"image: сетка {tuple(image.shape)} слишком велика для обозревателя (до "
-            f"{MAX_GRID_SIDE}×{MAX_GRID_SIDE}: каждая клетка подписана числом); возьмите кусок, "
-            "например image[:8, :8]"
-        )
-    return image.detach().cpu().float()
+    return small_grid(image, name, MAX_GRID_SIDE, "обозревателя").float()
 
 
 LABEL_WIDTH = "165px"  # подписи ползунков обозревателей помещаются целиком

@@ -8,6 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import cnn_course as cc
 from cnn_course import conv_step, explorer_kernel, integer_grid
 from cnn_course.widgets import conv_explorer, kernel_editor
 
@@ -340,3 +341,15 @@ def test_classifier_explains_a_non_image_in_russian():
     for view in ("photo", "picture"):
         assert w.views[view].layout.display == "none"
         assert len(bytes(w.views[view].value)) > 0
+
+
+def test_explorers_and_animations_share_one_grid_check():
+    bad = torch.ones(4, 4)
+    bad[0, 0] = float("nan")
+    from cnn_course.widgets import conv_explorer, pool_explorer
+
+    for build in (conv_explorer, pool_explorer, cc.animate_pool):
+        with pytest.raises(ValueError, match="NaN или бесконечность"):
+            build(image=bad)
+    with pytest.raises(TypeError, match="ожидались числа"):
+        cc.animate_pool(image=torch.ones(4, 4, dtype=torch.bool))
