@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from cnn_course.lessons import LESSONS
@@ -36,10 +39,7 @@ def test_lesson_in_default_mode(default_runs, lesson):
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])
 def test_lesson_output_has_no_technical_noise(executed_default, lesson):
     """После «Run All» ученик не видит ни красных блоков stderr (предупреждения, сырые tqdm), ни
-    ``<object at 0x…>``, ни текстового повтора картинки-анимации: всё это — шум, а не урок."""
-    import json
-    import re
-
+    ``<object at 0x…>``: это шум, а не урок."""
     nb = json.loads((executed_default / lesson.file).read_text(encoding="utf-8"))
     noise = []
     for cell in nb["cells"]:
