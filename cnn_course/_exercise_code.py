@@ -118,6 +118,14 @@ def _size_one_side_padding(n, k, s, p, d):
     return (n + p - d * (k - 1) - 1) // s + 1
 
 
+def _size_no_minus_no_plus(n, k, s, p, d):
+    return (n + 2 * p - d * (k - 1)) // s
+
+
+def _size_true_division(n, k, s, p, d):
+    return (n + 2 * p - d * (k - 1) - 1) / s + 1
+
+
 def size_cases():
     return [
         (n, k, s, p, d)
@@ -128,6 +136,9 @@ def size_cases():
             (7, 3, 1, 2, 3),
             (64, 7, 2, 3, 1),
             (10, 2, 3, 0, 1),
+            (7, 3, 2, 0, 1),  # остаток: (7 − 2 − 1) = 4 делится на 2, а 7 − 2 = 5 — нет
+            (33, 4, 3, 1, 1),  # остаток при p > 0
+            (21, 3, 3, 1, 2),  # остаток при d > 1
         ]
     ]
 
@@ -158,6 +169,20 @@ def _freeze_everything(model, n_outputs):
     return model
 
 
+def _freeze_all_then_replace(model, n_outputs):
+    for param in model.parameters():
+        param.requires_grad = False
+    model.classifier[-1] = torch.nn.Linear(model.classifier[-1].in_features, n_outputs)
+    return model
+
+
+def _freeze_appended(model, n_outputs):
+    for param in model.features.parameters():
+        param.requires_grad = False
+    model.classifier.append(torch.nn.Linear(model.classifier[-1].out_features, n_outputs))
+    return model
+
+
 def _freeze_no_new_head(model, n_outputs):
     for param in model.features.parameters():
         param.requires_grad = False
@@ -173,15 +198,23 @@ def freeze_cases():
 
 
 def freeze_outcome(model, args):
-    """Что проверяем у модели после переноса: заморожены ли features, учится ли голова, сколько выходов."""
+    """Что проверяем у модели после переноса: заморожены ли features, учатся ли скрытые слои и новый последний
+    слой головы, сколько в голове слоёв (замена, а не добавление) и какая форма выхода."""
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"функция должна вернуть модель, а вернула {type(model).__name__}")
     frozen = all(not p.requires_grad for p in model.features.parameters())
-    head = all(p.requires_grad for p in model.classifier.parameters())
+    hidden = all(p.requires_grad for p in model.classifier[:-1].parameters())
+    last = all(p.requires_grad for p in model.classifier[-1].parameters())
     model.eval()
     with torch.no_grad():
         outputs = tuple(model(torch.zeros(2, 3, 64, 64)).shape)
-    return {"features заморожены": frozen, "голова обучается": head, "форма выхода": outputs}
+    return {
+        "features заморожены": frozen,
+        "скрытые слои головы обучаются": hidden,
+        "последний слой обучается": last,
+        "слоёв в голове": len(model.classifier),
+        "форма выхода": outputs,
+    }
 
 
 GETITEM_HINT = (

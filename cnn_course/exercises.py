@@ -285,6 +285,16 @@ def _normalize(value, expected):
         if len(value) != len(expected):
             raise _Bad(f"Ожидался {want}, а в ответе {count_words(len(value), 'число', 'числа', 'чисел')}.")
         items = []
+        if (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+            and value[1] >= 0
+        ):
+            raise _Bad(
+                f"Ожидалось одно число, а получен кортеж {_short(value)}: похоже, дробная часть отделена запятой. "
+                "В Python запятая разделяет элементы кортежа, а дробную часть отделяют точкой: `2.72`, а не `2,72`."
+            )
         for v in value:
             try:
                 items.append(_number(v))

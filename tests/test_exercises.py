@@ -46,9 +46,10 @@ TYPICAL = [
     ("conv.params", 27, "один фильтр без смещения"),
     ("conv.params", 28, "один фильтр со смещением"),
     ("conv.output_size", round((32 + 2 - 5) / 2 + 1 + 0.1), "округлением вниз"),
-    ("conv.output_size", (32 + 2 - 5) // 2, "«+ 1»"),
+    ("conv.output_size", (32 + 2 - 5) // 2, "без «+ 1»"),
+    ("conv.output_size", (32 - 5) // 2 + 1, "без дополнения нулями"),  # то же 14 — другой путь
     ("conv.output_size", 32 - 5 + 1, "не учли дополнение нулями и шаг"),
-    ("conv.output_size", 32 + 2 - 5, "не учли шаг"),
+    ("conv.output_size", 32 + 2 - 5, "не учли шаг и «+ 1»"),
     ("conv.output_size", 32 + 2 - 5 + 1, "не учли шаг"),
     ("conv.z_value", 4 - 1, "забыли прибавить смещение"),
     (
@@ -86,26 +87,31 @@ TYPICAL = [
     ("shapes.formula", B._size_no_dilation, "d·(k − 1) + 1"),
     ("shapes.formula", B._size_no_plus_one, "«+ 1»"),
     ("shapes.formula", B._size_one_side_padding, "с обеих сторон"),
+    ("shapes.formula", B._size_no_minus_no_plus, "и «− 1», и «+ 1»"),
+    ("shapes.formula", lambda n, k, s, p, d: (n + 2 * p - d * (k - 1)) // s, "и «− 1», и «+ 1»"),
+    ("shapes.formula", B._size_true_division, "целочисленным"),
     ("conv.shift", 1, "сама карта сдвигается"),
     ("conv.shift", 3, "Сдвиг в ту же сторону"),
     ("conv.shift", 4, "вполне предсказуемо"),
     ("pool.after_relu", 2, "Скорость та же"),
     ("pool.after_relu", 3, "Градиент есть"),
-    ("pool.after_relu", 4, "Готового слоя в PyTorch нет"),
+    ("pool.after_relu", 4, "отрицательных чисел нет"),
     ("shapes.why_2500", 1, "Свёртки принимают вход любого размера"),
     ("shapes.why_2500", 3, "работает для любого размера"),
     ("shapes.why_2500", 4, "200 делится на 8"),
     ("sun.invariant", 2, "Параметров хватает"),
-    ("sun.invariant", 3, "различают цвета"),
+    ("sun.invariant", 3, "где оно"),
     ("sun.invariant", 4, "MSE подходит"),
     ("vgg.softmax", 2, "порядок классов тот же"),
     ("vgg.softmax", 3, "Так делает argmax"),
-    ("vgg.softmax", 4, "weights.transforms()"),
+    ("vgg.softmax", 4, "по оси классов"),
     ("sun.getitem", B._getitem_swapped, "не меняйте их местами"),
     ("sun.getitem", B._getitem_no_transform, "self.transform"),
     ("sun.getitem", B._getitem_list_target, "а не список"),
     ("vgg.freeze", B._freeze_forgot, "не заморожены"),
-    ("vgg.freeze", B._freeze_everything, "голова тоже"),
+    ("vgg.freeze", B._freeze_everything, "новый слой головы тоже"),
+    ("vgg.freeze", B._freeze_all_then_replace, "заморозили и скрытые слои головы"),
+    ("vgg.freeze", B._freeze_appended, "добавили новый слой после старого"),
     ("vgg.freeze", B._freeze_no_new_head, "голова старая"),
     ("pool.output_shape", (8, 8, 32, 32), "Число каналов пулинг не меняет"),
     ("pool.output_shape", (8, 16, 63, 63), "Шаг по умолчанию равен размеру окна"),
@@ -120,6 +126,9 @@ TYPICAL = [
     ("shapes.conv_weight", (3, 16, 5, 5), "Первым идёт число фильтров"),
     ("shapes.conv_weight", (3, 5), "неполная форма из лекции"),
     ("shapes.flatten", 4 * 32 * 32, "256×256"),
+    ("shapes.flatten", 4 * (128 // 4) ** 2, "два пулинга из трёх"),
+    ("shapes.flatten", 4 * 64 * 64, "Пулингов три, а не один"),
+    ("shapes.flatten", 3 * 16 * 16, "а не 3 (как у входа)"),
     ("shapes.flatten", 4 * 128 * 128, "три пулинга"),
     ("shapes.flatten", 16 * 16, "вытягивает и каналы"),
     ("shapes.conv1d", (4, 8, 100 - 5 + 1), "делите на s = 2"),
@@ -127,8 +136,9 @@ TYPICAL = [
     ("shapes.receptive_field", 3 + 3 + 3, "перекрываются"),
     ("shapes.receptive_field", 3 * 3 * 3, "не перемножаются"),
     ("shapes.receptive_field", 5, "двух слоёв"),
-    ("sun.normalized_loss", 3072 / 128, "квадрат ошибки"),
-    ("sun.normalized_loss", 3072, "128²"),
+    ("sun.normalized_loss", 3104 / 128, "квадрат ошибки"),
+    ("sun.normalized_loss", 3104, "128²"),
+    ("sun.normalized_loss", 192**2 / 12 / 128**2, "непрерывного равномерного"),
     ("sun.rmse", 7.398 / 2, "половина MSE"),
     ("sun.rmse", 7.398**2, "квадрат MSE"),
     ("sun.coordinates", (40, 200), "Порядок обратный"),
@@ -142,7 +152,8 @@ TYPICAL = [
     ("pool.output_shape", (8 // 2, 16 // 2, 32, 32), "Батч и каналы пулинг не трогает"),
     ("shapes.conv_weight", (16, 5, 5), "нужна ось in_channels"),
     ("shapes.conv_weight", (16, 3, 5), "осей весов четыре"),
-    ("shapes.flatten", 3 * 32 * 32, "Каналов после последней свёртки 4"),
+    ("shapes.flatten", 3 * (128 // 4) ** 2, "пулингов три, а не два"),
+    ("shapes.conv_weight", (16, 3, 3, 3), "ядро 5×5"),
     ("shapes.conv1d", (4, 1, 48), "сколько фильтров"),
     ("shapes.conv1d", (4, 8, -(-(100 - 5) // 2) + 1), "округлением вниз"),
     ("shapes.receptive_field", 3, "поле растёт"),
@@ -300,7 +311,9 @@ def test_reveal_after_a_wrong_try():
         (True, "логическое значение"),
         (float("nan"), "не число"),
         (float("inf"), "не число"),
-        ((448, 1), "Ожидалось одно число, а получен кортеж из 2\u00a0элементов"),
+        ((448, 1), "дробная часть отделена запятой"),  # так Python читает «448,1»
+        ((448, -1), "Ожидалось одно число, а получен кортеж из 2\u00a0элементов"),
+        ((448, 1, 2), "Ожидалось одно число, а получен кортеж из 3\u00a0элементов"),
         ([448], "список из 1\u00a0элемента"),
         (torch.ones(3, 3), "массив формы (3, 3)"),
         ("x" * 1_000_000, "…"),
@@ -380,12 +393,20 @@ def test_lesson2_and_3_answers_computed_with_torch():
 
 
 def test_sun_hint_numbers():
-    # необученная сеть выдаёт ≈ 0: начальная MSE = E[p²] для p ~ U(32, 224) — это 128² + 192²/12
-    p = torch.linspace(32, 224, 100_001, dtype=torch.float64)
-    assert abs((p**2).mean().item() - (128**2 + 3072)) < 1
-    assert abs(((p - 128) ** 2).mean().item() - 3072) < 1
+    # генератор рисует целые центры: все 193 значения 32…224, каждое с вероятностью 1/193
+    from cnn_course.sun.draw import draw_sun_image
+
+    rng = np.random.default_rng(0)
+    centres = {v for _ in range(300) for v in draw_sun_image(rng)[1]}
+    assert min(centres) >= 32 and max(centres) <= 224 and all(isinstance(v, int) for v in centres)
+    p = torch.arange(32, 225, dtype=torch.float64)
+    assert len(p) == 193 and ((p - 128) ** 2).mean().item() == (193**2 - 1) / 12 == 3104
+    # необученная сеть выдаёт ≈ 0: начальная MSE = E[p²] = 128² + 3104 ≈ 19 500
+    assert abs((p**2).mean().item() - (128**2 + 3104)) < 1e-9
     assert "19\u202f500" in EXERCISES["sun.normalized_loss"].explanation
-    assert "после запятой" in EXERCISES["sun.rmse"].question
+    assert "3104" in EXERCISES["sun.normalized_loss"].question
+    assert check("sun.normalized_loss", 3104 / 128**2).ok and not check("sun.normalized_loss", 3072 / 128**2).ok
+    assert "после запятой" in EXERCISES["sun.rmse"].question and "точкой" in EXERCISES["sun.rmse"].question
 
 
 def test_code_checks_match_pytorch_and_name_the_failing_case():
@@ -397,7 +418,9 @@ def test_code_checks_match_pytorch_and_name_the_failing_case():
     model = B.freeze_and_replace(B.freeze_cases()[0][0], 3)
     assert B.freeze_outcome(model, ()) == {
         "features заморожены": True,
-        "голова обучается": True,
+        "скрытые слои головы обучаются": True,
+        "последний слой обучается": True,
+        "слоёв в голове": len(B.freeze_cases()[0][0].classifier),
         "форма выхода": (2, 3),
     }
     res = check("shapes.formula", lambda n, k, s, p, d: n)
@@ -447,3 +470,24 @@ def test_quiz_options_work_without_a_kernel(key):
 def test_other_exercises_stay_markdown():
     assert EXERCISES["conv.params"]._repr_html_() is None
     assert EXERCISES["conv.params"].options == ()
+
+
+@pytest.mark.parametrize("key", [k for k, ex in EXERCISES.items() if ex.is_code])
+def test_code_cases_separate_every_variant(key):
+    """Примеры упражнения на код различают эталон и каждую типичную ошибку, а ошибки — между собой:
+    иначе ученик с неверной формулой получит «Верно!» или чужую подсказку."""
+    ex = EXERCISES[key]
+    cases, outcome, _ = E.CODE_SPECS[key]
+    variants = [ex.answer] + [wrong for wrong, _ in ex.mistakes]
+    results = [[outcome(fn(*args), args) for args in cases()] for fn in variants]
+    for i in range(len(variants)):
+        for j in range(i + 1, len(variants)):
+            same = all(E._same_result(a, b) for a, b in zip(results[i], results[j]))
+            assert not same, f"{key}: примеры не различают {variants[i].__name__} и {variants[j].__name__}"
+
+
+def test_size_cases_have_remainders_dilation_and_padding():
+    cases = B.size_cases()
+    assert any((n + 2 * p - d * (k - 1)) % s for n, k, s, p, d in cases), "нужен пример с остатком"
+    assert any((n + 2 * p - d * (k - 1)) % s and p > 0 for n, k, s, p, d in cases)
+    assert any((n + 2 * p - d * (k - 1)) % s and d > 1 for n, k, s, p, d in cases)
