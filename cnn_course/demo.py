@@ -6,6 +6,8 @@ import contextlib
 import html
 import re
 
+from .formatting import callout, show_html
+
 __all__ = ["expect_error", "ExpectedErrorMissing"]
 
 
@@ -14,23 +16,13 @@ class ExpectedErrorMissing(AssertionError):
 
 
 def _show(title: str, message: str) -> None:
-    """Показывает сообщение об ошибке как оформленный блок (в Jupyter) или как текст."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import HTML, display
-    except ImportError:  # pragma: no cover — вне Jupyter
-        get_ipython = None
-    if get_ipython is not None and get_ipython() is not None:
-        display(
-            HTML(
-                '<div class="cc-expected-error" style="border-left:4px solid #c77c02;background:#fff8e6;'
-                "padding:6px 10px;margin:4px 0;white-space:pre-wrap;overflow-wrap:break-word;word-break:normal;"
-                'font-family:var(--jp-code-font-family, monospace);font-size:0.9em">'
-                f"<b>{html.escape(title)}</b>\n{html.escape(message)}</div>"
-            )
-        )
-    else:
-        print(f"{title}\n{message}")
+    """Показывает сообщение об ошибке плашкой (в Jupyter) или текстом."""
+    body = f"<b>{html.escape(title)}</b>\n{html.escape(message)}"
+    style = (
+        "margin:4px 0;white-space:pre-wrap;overflow-wrap:break-word;word-break:normal;"
+        "font-family:var(--jp-code-font-family, monospace);font-size:0.9em"
+    )
+    show_html(callout("warning", body, css_class="cc-expected-error", style=style), f"{title}\n{message}")
 
 
 @contextlib.contextmanager

@@ -1,11 +1,12 @@
-"""Числа и слова для печати по правилам русской типографики.
+"""Числа и слова для печати по правилам русской типографики; цвета HTML-плашек курса.
 
 - десятичная запятая: ``fmt(2.5, 1) == '2,5'``;
 - числа из пяти и более цифр делятся на группы узким неразрывным пробелом (U+202F):
   ``fmt(138357544) == '138 357 544'``, а четырёхзначные — нет: ``fmt(4096) == '4096'``;
 - минус — знак «−» (U+2212), а не дефис;
 - единица отделяется неразрывным пробелом (U+00A0): ``fmt(9.4, 1, 'с') == '9,4 с'``;
-- согласование с числом: ``plural(2, 'клетка', 'клетки', 'клеток') == 'клетки'``.
+- согласование с числом: ``plural(2, 'клетка', 'клетки', 'клеток') == 'клетки'``;
+- плашки и цветной текст HTML читаются в светлой и тёмной темах JupyterLab и в книге: ``callout``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,19 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["THIN_NBSP", "NBSP", "fmt", "fmt_percent", "plural", "count_words"]
+__all__ = [
+    "THIN_NBSP",
+    "NBSP",
+    "fmt",
+    "fmt_percent",
+    "plural",
+    "count_words",
+    "CALLOUT_KINDS",
+    "ERROR_COLOR",
+    "MUTED_COLOR",
+    "callout",
+    "show_html",
+]
 
 THIN_NBSP = "\u202f"
 NBSP = "\u00a0"
@@ -99,3 +112,56 @@ def plural(n, one: str, few: str, many: str) -> str:
 def count_words(n, one: str, few: str, many: str) -> str:
     """Число и согласованное слово: ``count_words(2, 'клетка', 'клетки', 'клеток') == '2 клетки'``."""
     return f"{fmt(n)}{NBSP}{plural(n, one, few, many)}"
+
+
+# --- Цвет в HTML курса: плашки и цветной текст -----------------------------------------------------
+# Одна договорённость для JupyterLab (светлая и тёмная темы) и книги. Текст плашки наследует цвет
+# страницы, а фон — полупрозрачный оттенок цвета рамки: на белой странице он светлый, на тёмной —
+# тёмный, и текст читается в любой теме. Рамка и цветной текст берут переменные JupyterLab
+# (var(--jp-…)); запасной цвет после запятой — светлый вариант для книги, где этих переменных нет.
+CALLOUT_KINDS = {  # вид → (рамка, фон)
+    "right": ("var(--jp-success-color1, #34a853)", "rgba(52, 168, 83, 0.12)"),  # верный ответ
+    "wrong": ("var(--jp-error-color1, #d93025)", "rgba(217, 48, 37, 0.12)"),  # неверный ответ
+    "pending": ("var(--jp-border-color1, #9aa0a6)", "rgba(128, 134, 139, 0.12)"),  # ответа ещё нет
+    "invalid": ("var(--jp-warn-color1, #f9ab00)", "rgba(249, 171, 0, 0.14)"),  # ответ не того вида
+    "answer": ("var(--jp-brand-color1, #1a73e8)", "rgba(26, 115, 232, 0.12)"),  # показан ответ
+    "warning": ("var(--jp-warn-color0, #c77c02)", "rgba(199, 124, 2, 0.12)"),  # ожидаемая ошибка, предупреждение
+}
+ERROR_COLOR = "var(--jp-error-color1, #b00020)"  # красный текст («Так нельзя:»): ≥ 4,5 : 1 в обеих темах
+MUTED_COLOR = "var(--jp-content-font-color2, #5f6368)"  # серый текст подсказок
+
+
+def callout(kind: str, body_html: str, *, css_class: str = "", style: str = "") -> str:
+    """Плашка HTML: цветная рамка слева, полупрозрачный фон, текст цвета страницы.
+
+    Args:
+        kind: вид из ``CALLOUT_KINDS`` (``'right'``, ``'wrong'``, ``'pending'``, ``'invalid'``,
+            ``'answer'``, ``'warning'``).
+        body_html: содержимое — уже готовый (экранированный) HTML.
+        css_class: дополнительные CSS-классы (по ним плашку находят тесты).
+        style: дополнительные CSS-свойства (отступы, шрифт).
+
+    Raises:
+        ValueError: неизвестный вид.
+    """
+    if kind not in CALLOUT_KINDS:
+        raise ValueError(f"kind: ожидался один из {', '.join(CALLOUT_KINDS)}, получено {kind!r}")
+    border, tint = CALLOUT_KINDS[kind]
+    classes = " ".join(filter(None, ("cc-callout", f"cc-callout-{kind}", css_class)))
+    return (
+        f'<div class="{classes}" style="color:inherit;background:{tint};border-left:4px solid {border};'
+        f'padding:6px 10px;border-radius:4px;{style}">{body_html}</div>'
+    )
+
+
+def show_html(html_text: str, plain: str) -> None:
+    """В Jupyter показывает ``html_text``, вне его (терминал, тесты) печатает ``plain``."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover — без IPython
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(HTML(html_text))
+    else:
+        print(plain)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import http.client
 import math
 import os
 import tempfile
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import NamedTuple
@@ -19,7 +21,7 @@ import torchvision
 from PIL import Image
 
 from ._validate import check_bool, check_choice, check_image_size, check_int, check_real, describe
-from .formatting import fmt
+from .formatting import ERROR_COLOR, callout, fmt, show_html
 from .images import pil_to_rgb
 
 __all__ = [
@@ -164,7 +166,10 @@ def load_pretrained_vgg(
             _download(weights.url, path, timeout)
         except (OSError, http.client.HTTPException, ValueError) as err:
             # URLError, тайм-аут, нет места, неверная контрольная сумма, мусор вместо HTTP от прокси
-            reason = f"скачать не удалось ({type(err).__name__}: {str(err)[:200]})"
+            if isinstance(err, urllib.error.URLError) and not isinstance(err, urllib.error.HTTPError):
+                reason = "скачать не удалось: нет подключения к интернету (сервер с весами недоступен)"
+            else:
+                reason = f"скачать не удалось ({type(err).__name__}: {str(err)[:200]})"
     if path.is_file() and not _file_matches_hash(path):
         reason = (
             f"файл {path} повреждён или подменён: его SHA-256 не начинается с {_hash_prefix(path)!r} "
@@ -190,8 +195,16 @@ def load_pretrained_vgg(
         f"(папку задаёт переменная окружения TORCH_HOME)."
     )
     if verbose:
-        print(_wrap(message))
+        show_html(_message_html(message, weights.url, path), _wrap(message))
     return LoadedVGG(model.eval(), weights, False, message)
+
+
+def _message_html(message: str, url: str, path: Path) -> str:
+    """Сообщение о случайных весах — плашкой без жёстких переносов; адрес и путь — кодом."""
+    body = html.escape(message)
+    for code in (url, str(path)):
+        body = body.replace(html.escape(code), f"<code>{html.escape(code)}</code>")
+    return callout("warning", body, css_class="cc-vgg-weights", style="overflow-wrap:break-word")
 
 
 def _wrap(message: str, width: int = 100) -> str:
@@ -268,8 +281,6 @@ def classify_image(model: nn.Module, image, weights, topk: int = 5) -> list[tupl
 
 def classification_html(results: list[tuple[str, float]], pretrained: bool = True) -> str:
     """Таблица HTML «класс — вероятность» для :func:`classify_image`; предупреждение о случайных весах."""
-    import html
-
     from .plotting import percent_text
 
     rows = "".join(
@@ -277,7 +288,9 @@ def classification_html(results: list[tuple[str, float]], pretrained: bool = Tru
         for k, (name, p) in enumerate(results, 1)
     )
     note = (
-        "" if pretrained else ("<p style='color:#b00020'>Веса случайные — классы и вероятности ничего не значат.</p>")
+        ""
+        if pretrained
+        else f"<p style='color:{ERROR_COLOR}'>Веса случайные — классы и вероятности ничего не значат.</p>"
     )
     head = "".join(f"<th style='padding: 2px 8px'>{h}</th>" for h in ("№", "класс ImageNet", "вероятность"))
     return f"{note}<table><tr>{head}</tr>{rows}</table>"

@@ -21,7 +21,7 @@ from .explore import (
     short_number,
     small_grid,
 )
-from .formatting import fmt
+from .formatting import ERROR_COLOR, fmt
 from .images import integer_grid, load_photo
 from .plotting import bar_chart, contrast_limits, draw_grid, new_figure, render_png
 
@@ -139,6 +139,11 @@ def _wrapped(html_text: str) -> str:
     return f"<div style='white-space: normal; overflow-wrap: break-word'>{html_text}</div>"
 
 
+def _error_html(label: str, text: str) -> str:
+    """«Так нельзя: …» — красная метка (читается в светлой и тёмной темах) и текст ошибки."""
+    return _wrapped(f"<b style='color:{ERROR_COLOR}'>{html.escape(label)}</b> {html.escape(text)}")
+
+
 def _blank_png() -> bytes:
     import io
 
@@ -178,7 +183,7 @@ def _show_error(views, err: ValueError, text_view: str) -> None:
     """Показывает русское сообщение о невозможной конфигурации и прячет рисунок."""
     # ползунок задаёт одно число для обеих осей: «dilation=(2, 2)» в сообщении читается как «2»
     text = re.sub(r"\((\d+), \1\)", r"\1", str(err))
-    views["size"].value = _wrapped(f"<b style='color:#b00020'>Так нельзя:</b> {html.escape(text)}")
+    views["size"].value = _error_html("Так нельзя:", text)
     views[text_view].value = ""
     _hide_picture(views["picture"])
 
@@ -484,7 +489,7 @@ def _render_shapes(controls, views, data) -> None:
     for row in rows:
         if row.error:
             body.append(
-                f"<tr><td>{html.escape(row.label)}</td><td style='color:#b00020'><b>невозможно:</b> "
+                f"<tr><td>{html.escape(row.label)}</td><td style='color:{ERROR_COLOR}'><b>невозможно:</b> "
                 f"{html.escape(row.error)}</td></tr>"
             )
         else:
@@ -542,7 +547,7 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
         controls[f"padding{i}"] = _slider("дополнение", p, 0, 3, **narrow)
         controls[f"channels{i}"] = _slider("фильтров", ch, 1, 64, **narrow)
         row = _wrap([controls[f"{n}{i}"] for n in ("kind", "kernel", "stride", "padding", "channels")])
-        row.layout.border_top = "1px solid #e0e0e0"
+        row.layout.border_top = "1px solid var(--jp-border-color2, #e0e0e0)"
         row.layout.padding = "4px 0"
         rows.append(row)
         _show_relevant(controls, i)
@@ -573,7 +578,7 @@ def _render_classifier(controls, views, data) -> None:
         except ValueError as err:
             failed = str(err)
     if failed is not None:
-        views["table"].value = _wrapped(f"<b style='color:#b00020'>Не получилось:</b> {html.escape(failed)}")
+        views["table"].value = _error_html("Не получилось:", failed)
         _hide_picture(views["picture"])
         _hide_picture(views["photo"])
         data["results"] = []

@@ -244,3 +244,82 @@ OPEN_FILE_BROWSER = """() => {
   app.shell.activateById('filebrowser');
   return !app.shell.leftCollapsed;
 }"""
+
+# Всё, что курс рисует в выводах ячеек: плашки проверок и ошибок, вопросы с выбором, обозреватели,
+# таблицы форм, рисунки с подписями.
+COURSE_OUTPUTS = (
+    ".cc-callout, .cnn-course-check, .cc-quiz, .cc-expected-error, .cc-explorer, .cc-shape-trace, .cc-figure"
+)
+
+
+def set_theme(page, theme: str) -> None:
+    """Включает тему JupyterLab («JupyterLab Dark», «JupyterLab Light») и ждёт, пока она применится."""
+    light = "false" if "Dark" in theme else "true"
+    page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'", timeout=30_000)
+    page.wait_for_timeout(1000)  # CSS темы подгружается после смены атрибута
+
+
+# Контраст по WCAG для каждого видимого текста внутри выводов курса (селектор — аргумент): цвет
+# текста поверх всех фонов до первого непрозрачного (полупрозрачные смешиваются). Вопросы с
+# выбором раскрываются, чтобы проверить и их ответы. Возвращает {count, min, problems}.
+CONTRAST = """(selector) => {
+  document.querySelectorAll('.cc-quiz details').forEach(d => { d.open = true; });
+  const parse = (c) => {
+    let m = c.match(/^rgba?\\(([^)]*)\\)$/);
+    if (m) {
+      const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+      return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+    }
+    m = c.match(/^color\\(srgb ([^)]*)\\)$/);
+    if (m) {
+      const p = m[1].split(/[\\s\\/]+/).filter(Boolean).map(Number);
+      return [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1];
+    }
+    return null;
+  };
+  const over = (top, bottom) => [0, 1, 2].map(i => top[3] * top[i] + (1 - top[3]) * bottom[i]).concat([1]);
+  const lum = (c) => {
+    const lin = c.slice(0, 3).map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  };
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const bg = parse(getComputedStyle(e).backgroundColor);
+      if (bg && bg[3] > 0) { layers.push(bg); if (bg[3] >= 1) break; }
+    }
+    let color = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) color = over(layer, color);
+    return color;
+  };
+  const roots = [...document.querySelectorAll(selector)].filter(r => !r.parentElement.closest(selector));
+  const problems = [], seen = [];
+  let count = 0, min = Infinity;
+  for (const root of roots) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent.trim();
+      const el = node.parentElement;
+      if (!text || !el || el.closest('select, option, script, style')) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      if (range.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+      const cs = getComputedStyle(el);
+      const fore = parse(cs.color);
+      const back = background(el);
+      if (!fore) { problems.push(`«${text.slice(0, 40)}»: цвет не разобран: ${cs.color}`); continue; }
+      const f = over(fore, back);
+      const [hi, lo] = [lum(f), lum(back)].sort((a, b) => b - a);
+      const ratio = (hi + 0.05) / (lo + 0.05);
+      count += 1;
+      min = Math.min(min, ratio);
+      if (ratio < 4.5) {
+        const where = root.className.split(/\\s+/).filter(c => c.startsWith('cc-') || c.startsWith('cnn-'))[0];
+        const under = `rgb(${back.slice(0, 3).map(Math.round)})`;
+        problems.push(`${where}: «${text.slice(0, 40)}» ${ratio.toFixed(2)} : 1 (${cs.color} на ${under})`);
+      }
+    }
+  }
+  return {count, min, problems};
+}"""

@@ -234,3 +234,34 @@ def test_explorer_reacts_to_the_keyboard(opened, lesson, css, control, key, view
         assert "(1, 3, 256, 256)" in before, before
     explorer.screenshot(path=str(_browser.SCREENSHOTS / f"{css}.png"))
     assert (_browser.SCREENSHOTS / f"{css}.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_course_outputs_read_in_light_and_dark_themes(opened, name):
+    """Каждый текст в выводах курса (плашки, вопросы, обозреватели) — контраст ≥ 4,5 : 1 (WCAG AA).
+
+    Проверяются темы JupyterLab Light и JupyterLab Dark при 1400 и 1100 пикс.; вопросы с выбором
+    раскрыты. В ноябре плашки в тёмной теме давали 1,06–1,14 : 1. Снимок тёмной темы —
+    build/screenshots/dark-<урок>-<ширина>.png.
+    """
+    page = opened(name)
+    problems, seen = [], []
+    try:
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            _browser.set_theme(page, theme)
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                assert page.evaluate(_browser.OPEN_FILE_BROWSER), "панель файлов не открылась"
+                page.wait_for_timeout(700)
+                found = page.evaluate(_browser.CONTRAST, _browser.COURSE_OUTPUTS)
+                seen.append(f"{theme}, {width} пикс.: текстов {found['count']}, наименьший контраст {found['min']:.2f}")
+                problems += [f"{theme}, {width} пикс., {p}" for p in found["problems"]]
+                if "Dark" in theme:
+                    page.screenshot(path=str(_browser.SCREENSHOTS / f"dark-{name.split('_')[0]}-{width}.png"))
+    finally:
+        _browser.set_theme(page, "JupyterLab Light")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+    print(f"\n{name}: " + "; ".join(seen))
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+    assert all(" текстов 0," not in line for line in seen), seen
+    assert page.locator(".cc-callout").count() > 0, f"{name}: в выводах нет ни одной плашки курса"

@@ -1,6 +1,11 @@
-"""Что видит ученик на рисунках: цвет подписей, «−0», плотность 2×, растяжение бледных карт, маркеры у края."""
+"""Что видит ученик на рисунках и в HTML: цвет подписей, «−0», плотность 2×, растяжение бледных карт,
+маркеры у края, контраст плашек в светлой и тёмной темах."""
 
 import io
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -163,3 +168,208 @@ def test_show_predictions_draws_every_marker_inside_the_frame():
 def test_percent_text():
     assert percent_text(0.1234) == "12,3\u00a0%"
     assert percent_text(0.0028) == "0,28\u00a0%"
+
+
+# --- HTML курса в светлой и тёмной темах JupyterLab и в книге --------------------------------------
+# Контраст считается по правилам WCAG: цвет текста (наследуется от страницы, если не задан) поверх
+# всех фонов от страницы до текста (полупрозрачные смешиваются). Переменные --jp-* берутся из тем,
+# установленных вместе с JupyterLab; в книге их нет — там действуют запасные цвета.
+
+_BOOK_PAGE = {"--page-background": "white", "--page-text": "rgb(34, 40, 50)"}  # sphinx-book-theme
+_NAMED = {"white": (255, 255, 255, 1.0), "black": (0, 0, 0, 1.0), "red": (255, 0, 0, 1.0)}
+
+
+def _theme(name: str) -> dict[str, str]:
+    """Переменные темы JupyterLab (``light`` или ``dark``) и цвета её страницы."""
+    css = Path(sys.prefix) / "share/jupyter/lab/themes/@jupyterlab" / f"theme-{name}-extension/index.css"
+    if not css.is_file():
+        pytest.skip(f"нет темы JupyterLab {css}")
+    found = dict(re.findall(r"(--[\w-]+)\s*:\s*([^;}]+)", css.read_text()))
+    found["--page-background"] = "var(--jp-layout-color0)"
+    found["--page-text"] = "var(--jp-content-font-color1)"
+    return found
+
+
+def _resolve(value: str, env: dict[str, str]) -> str:
+    """``var(--имя, запасной)`` → значение из ``env`` или запасной цвет (рекурсивно)."""
+    value = value.strip()
+    match = re.fullmatch(r"var\(\s*(--[\w-]+)\s*(?:,\s*(.+))?\)", value)
+    if not match:
+        return value
+    name, fallback = match.groups()
+    if name in env:
+        return _resolve(env[name], env)
+    assert fallback is not None, f"{name} без запасного цвета: в книге его нет"
+    return _resolve(fallback, env)
+
+
+def _rgba(value: str) -> tuple[float, float, float, float]:
+    value = value.strip().lower()
+    if value in _NAMED:
+        return _NAMED[value]
+    if value.startswith("#"):
+        digits = value[1:]
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        return (*(int(digits[i : i + 2], 16) for i in (0, 2, 4)), 1.0)
+    match = re.fullmatch(r"rgba?\(([^)]*)\)", value)
+    assert match, f"цвет не разобран: {value!r}"
+    parts = [float(p) for p in re.split(r"[,\s/]+", match.group(1).strip())]
+    return (*parts[:3], parts[3] if len(parts) > 3 else 1.0)
+
+
+def _over(top, bottom):
+    alpha = top[3]
+    return (*(alpha * t + (1 - alpha) * b for t, b in zip(top[:3], bottom[:3])), 1.0)
+
+
+def _contrast(fore, back) -> float:
+    def luminance(rgb):
+        lin = [(c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(fore), luminance(back)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+class _TextColors(HTMLParser):
+    """Для каждого текста HTML: (текст, контраст его цвета с фоном под ним)."""
+
+    VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "wbr"})
+
+    def __init__(self, env):
+        super().__init__()
+        self.env = env
+        page = _rgba(_resolve("var(--page-background)", env))
+        self.stack = [(_rgba(_resolve("var(--page-text)", env)), page)]
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        color, back = self.stack[-1]
+        style = dict(attrs).get("style") or ""
+        for prop, value in re.findall(r"([\w-]+)\s*:\s*((?:var\([^)]*\)|rgba?\([^)]*\)|[^;])+)", style):
+            if prop == "color" and value.strip() != "inherit":
+                color = _rgba(_resolve(value, self.env))
+            elif prop in ("background", "background-color"):
+                back = _over(_rgba(_resolve(value, self.env)), back)
+        if tag not in self.VOID:
+            self.stack.append((color, back))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and len(self.stack) > 1:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if data.strip():
+            color, back = self.stack[-1]
+            self.found.append((data.strip()[:40], _contrast(_over(color, back), back)))
+
+
+def _low_contrast(html_text: str) -> list[str]:
+    """Тексты с контрастом ниже 4,5 : 1 (WCAG AA) в светлой и тёмной темах JupyterLab и в книге."""
+    problems = []
+    for where, env in (("светлая тема", _theme("light")), ("тёмная тема", _theme("dark")), ("книга", _BOOK_PAGE)):
+        parser = _TextColors(env)
+        parser.feed(html_text)
+        assert parser.found, "в HTML нет текста"
+        problems += [f"{where}: «{text}» {ratio:.2f} : 1" for text, ratio in parser.found if ratio < 4.5]
+    return problems
+
+
+def _course_html(monkeypatch, tmp_path) -> dict[str, str]:
+    """Всё цветное HTML, которое рисует пакет: плашки проверок, вопросы, ошибки, предупреждения."""
+    from cnn_course import demo, pretrained, widgets
+    from cnn_course.exercises import EXERCISES, CheckResult
+
+    shown = {}
+    boxes = {
+        f"проверка ({status})": CheckResult(status == "right", "Ответ `(8, 16, 32, 32)`.\nВторая строка.", status)
+        for status in ("right", "wrong", "pending", "invalid", "answer")
+    }
+    boxes |= {f"вопрос {ex.number}": ex._repr_html_() for ex in EXERCISES.values() if ex.options}
+    monkeypatch.setattr(demo, "show_html", lambda html_text, plain: shown.setdefault("ожидаемая ошибка", html_text))
+    with demo.expect_error(ValueError):
+        raise ValueError("Ядро 5×5 больше входа 3×3")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setattr(pretrained.torchvision.models, "vgg11", lambda weights=None: torch.nn.Linear(2, 2))
+    monkeypatch.setattr(pretrained, "show_html", lambda html_text, plain: shown.setdefault("веса VGG", html_text))
+    pretrained.load_pretrained_vgg("vgg11", download=False)
+    boxes |= shown
+    boxes["случайные веса"] = pretrained.classification_html([("tabby", 0.5)], pretrained=False)
+    boxes["ошибка в обозревателе"] = widgets._error_html("Так нельзя:", "ядро больше входа")
+    return {name: box if isinstance(box, str) else box._repr_html_() for name, box in boxes.items()}
+
+
+def test_every_coloured_box_reads_in_light_dark_and_the_book(monkeypatch, tmp_path):
+    """Плашки и цветной текст курса: контраст ≥ 4,5 : 1 везде (в ноябре в тёмной теме было 1,06 : 1)."""
+    problems = []
+    for name, html_text in _course_html(monkeypatch, tmp_path).items():
+        problems += [f"{name}, {p}" for p in _low_contrast(html_text)]
+    assert not problems, "\n".join(problems)
+
+
+def test_boxes_are_the_one_callout_and_set_text_colour_with_background(monkeypatch, tmp_path):
+    """Каждый фон — в плашке ``callout``, которая задаёт и цвет текста; цвета — переменные JupyterLab."""
+    for name, html_text in _course_html(monkeypatch, tmp_path).items():
+        for style in re.findall(r"style=[\"']([^\"']*)", html_text):
+            if "background" in style:
+                assert "color:inherit" in style.replace(" ", ""), f"{name}: фон без цвета текста: {style}"
+            for value in re.findall(r"(?:^|;)\s*(?:color|border[\w-]*)\s*:\s*([^;]+)", style):
+                if "#" in value:
+                    assert re.search(r"var\(--jp-[\w-]+,\s*#[0-9a-f]{3,6}\)", value), (
+                        f"{name}: цвет без переменной: {value}"
+                    )
+        if name.startswith(("проверка", "вопрос", "ожидаемая", "веса")):
+            assert "cc-callout" in html_text, f"{name}: плашка нарисована не через formatting.callout"
+
+
+def test_no_hard_coded_colours_in_the_package_html():
+    """В CSS пакета цвет пишется как var(--jp-…, #запасной): голый #b00020 в тёмной теме даёт 2,6 : 1."""
+    root = Path(__file__).resolve().parents[1] / "cnn_course"
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            bare = re.sub(r"var\(--jp-[\w-]+,\s*#[0-9a-fA-F]{3,8}\)", "", line)
+            if re.search(r"(?:color|background|border[\w-]*)\s*:[^;\"']*#[0-9a-fA-F]{3,8}\b", bare):
+                problems.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("kind", ["right", "wrong", "pending", "invalid", "answer", "warning"])
+def test_callout_kinds(kind):
+    from cnn_course.formatting import callout
+
+    box = callout(kind, "<b>Заголовок</b> текст", css_class="cc-x", style="margin:0")
+    assert box.startswith(f'<div class="cc-callout cc-callout-{kind} cc-x"') and "margin:0" in box
+    assert not _low_contrast(box)
+
+
+def test_callout_rejects_unknown_kind():
+    from cnn_course.formatting import callout
+
+    with pytest.raises(ValueError, match="kind"):
+        callout("danger", "текст")
+
+
+def test_offline_vgg_message_is_russian_html_without_hard_wraps(monkeypatch, tmp_path):
+    """Урок 5 без сети: «нет подключения к интернету» плашкой, а не URLError в моноширинном блоке."""
+    import socket
+    import urllib.error
+
+    from cnn_course import pretrained
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    shown = []
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setattr(pretrained.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(pretrained.torchvision.models, "vgg16", lambda weights=None: torch.nn.Linear(2, 2))
+    monkeypatch.setattr(pretrained, "show_html", lambda html_text, plain: shown.append((html_text, plain)))
+    loaded = pretrained.load_pretrained_vgg("vgg16", timeout=1)
+    assert not loaded.pretrained and "нет подключения к интернету" in loaded.message
+    assert "URLError" not in loaded.message and "Name or service" not in loaded.message
+    [(html_text, plain)] = shown
+    assert "cc-callout" in html_text and "\n" not in html_text and "нет подключения к интернету" in html_text
+    assert "<code>https://download.pytorch.org/models/vgg16-397923af.pth</code>" in html_text
+    assert "СЛУЧАЙНЫМИ" in plain
