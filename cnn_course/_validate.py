@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import numbers
 import os
@@ -23,6 +24,9 @@ __all__ = [
     "check_path",
     "check_image_size",
     "describe",
+    "check_name_length",
+    "os_error_text",
+    "pid_alive",
     "MAX_IMAGE_SIDE",
     "MAX_IMAGE_PIXELS",
     "MAX_ASPECT",
@@ -130,6 +134,62 @@ def check_path(value, name: str):
     if "\x00" in text:
         raise ValueError(f"{name}: в пути есть нулевой символ (\\x00): {text!r}")
     return Path(text)
+
+
+MAX_NAME_BYTES = 255  # предел длины имени файла (ext4, APFS, NTFS)
+
+
+def check_name_length(path, name: str, reserve: int = 0) -> None:
+    """Имя последней части пути с запасом ``reserve`` байт (под временные имена) умещается в 255 байт.
+
+    Raises:
+        ValueError: имя слишком длинное — до начала работы, а не посреди неё.
+    """
+    size = len(os.fsencode(os.path.basename(os.fspath(path))))
+    if size + reserve > MAX_NAME_BYTES:
+        raise ValueError(
+            f"{name}: имя {os.path.basename(os.fspath(path))[:40]!r}… занимает {size} байт, а допустимо не больше "
+            f"{MAX_NAME_BYTES - reserve} (предел файловой системы — 255 байт, часть нужна временным именам). "
+            "Сократите имя."
+        )
+
+
+_ERRNO_TEXT = {
+    errno.ENOSPC: "на диске нет места",
+    errno.EDQUOT: "исчерпана дисковая квота",
+    errno.ENAMETOOLONG: "слишком длинное имя файла",
+    errno.EACCES: "нет прав на запись",
+    errno.EPERM: "операция не разрешена",
+    errno.EROFS: "файловая система только для чтения",
+    errno.EIO: "ошибка ввода-вывода (диск?)",
+    errno.ENOENT: "нет такого файла или папки",
+    errno.ENOTDIR: "часть пути — не папка",
+    errno.EISDIR: "это папка, а не файл",
+    errno.ENOTEMPTY: "папка не пуста",
+    errno.EEXIST: "файл уже существует",
+}
+
+
+def os_error_text(err: OSError) -> str:
+    """Причина ошибки ввода-вывода по-русски (с именем файла, если оно известно)."""
+    text = _ERRNO_TEXT.get(err.errno) or err.strerror or str(err)
+    return f"{text}: {err.filename}" if err.filename else text
+
+
+def pid_alive(pid: int) -> bool:
+    """Жив ли процесс ``pid`` (на этой машине); свой процесс — жив. В Windows — всегда «да»
+    (там ``os.kill`` не проверяет, а завершает процесс), поэтому чужое там не удаляется."""
+    if os.name == "nt":
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def check_image_size(

@@ -3,20 +3,26 @@
 Безопасность чтения: имена из ``format.json`` — только относительные пути внутри
 ``<root>/<split>`` (без абсолютных путей, ``..``, NUL и ссылок наружу); открываются только
 обычные файлы (канал FIFO или устройство не блокирует чтение, а отклоняется); размер картинки
-проверяется по заголовку до декодирования. Запись атомарна: набор создаётся во временной папке
-рядом с целевой и подменяет её в самом конце; существующий набор не перезаписывается без
-``overwrite=True``.
+проверяется по заголовку до декодирования. Запись атомарна: писатель захватывает замок
+``.<имя>.lock`` (второй получает отказ), набор создаётся во временной папке рядом с целевой и
+подменяет её в самом конце; существующий набор не перезаписывается без ``overwrite=True``, а
+папка, не похожая на набор, не заменяется и с ним. Работники пула умирают вместе с главным процессом.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import json
 import math
 import os
+import re
 import shutil
 import signal
-import tempfile
+import sys
+import threading
+import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -27,7 +33,21 @@ import torch.utils.data as data
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .._validate import MAX_IMAGE_SIDE, check_bool, check_int, check_path, describe
+try:
+    import fcntl
+except ImportError:  # Windows: замок — исключительное создание файла
+    fcntl = None
+
+from .._validate import (
+    MAX_IMAGE_SIDE,
+    check_bool,
+    check_int,
+    check_name_length,
+    check_path,
+    describe,
+    os_error_text,
+    pid_alive,
+)
 from ..images import decode_file, open_regular
 from .draw import MIN_IMAGE_SIZE, SunStyle, draw_sun_image
 
@@ -43,9 +63,24 @@ class DatasetExistsError(FileExistsError, ValueError):
     """Папка набора уже существует и не пуста; перезапись — только с ``overwrite=True``."""
 
 
-def _ignore_sigint() -> None:
-    """Процессы-работники не ловят Ctrl-C: прерывание обрабатывает главный процесс (и убирает за собой)."""
+def _worker_init(parent: int) -> None:
+    """Процесс-работник: Ctrl-C и SIGTERM обрабатывает главный процесс (и убирает за собой), а со смертью
+    главного (SIGKILL, перезапуск ядра Jupyter) работник умирает сам — сиротой он не остаётся."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # главный процесс умер раньше, чем работник успел подписаться
+        os._exit(1)
+    if not sys.platform.startswith("linux"):
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
 
 
 def _render_chunk(args) -> list[tuple[str, list[int]]]:
@@ -62,8 +97,123 @@ def _render_chunk(args) -> list[tuple[str, list[int]]]:
 
 
 def _looks_like_dataset(folder: Path) -> bool:
-    """В папке только train/ и test/ (и скрытые файлы) — её можно заменить при overwrite=True."""
-    return all(p.name in ("train", "test") or p.name.startswith(".") for p in folder.iterdir())
+    """Папка — набор этого пакета: только train/ и test/, в каждой format.json и картинки .png.
+
+    Только такую папку можно заменить при ``overwrite=True``; скрытые файлы (.git, .env) и любые
+    другие имена — уже не набор.
+    """
+    parts = list(folder.iterdir())
+    if not parts or any(p.name not in ("train", "test") or p.is_symlink() or not p.is_dir() for p in parts):
+        return False
+    return all(
+        (p / "format.json").is_file()
+        and all(f.name == "format.json" or (f.suffix == ".png" and f.is_file()) for f in p.iterdir())
+        for p in parts
+    )
+
+
+_RESERVE = 22  # «.<имя>.<PID до 7 цифр>.<8 знаков>.tmp» длиннее имени на 22 байта
+
+
+def _claim(root: Path):
+    """Захватывает ``.<имя>.lock`` рядом с ``root`` (с PID внутри); второй писатель получает отказ.
+
+    Замок держит ядро ОС (flock): со смертью процесса он освобождается сам. Без fcntl (Windows)
+    замок — исключительное создание файла.
+    """
+    lock = root.parent / f".{root.name}.lock"
+    while True:
+        owner = "?"
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL), 0o644)
+        except FileExistsError:
+            fd = None
+        try:
+            if fd is not None and fcntl:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fd is not None and os.path.exists(lock) and os.path.samestat(os.fstat(fd), os.stat(lock)):
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+                return lock, fd
+        except OSError:
+            with contextlib.suppress(OSError):
+                owner = os.read(fd, 16).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            fd = None
+        if fd is None:
+            raise DatasetExistsError(
+                f"root: в папку {root} уже пишет другой процесс (PID {owner}) — два набора в одной папке "
+                f"затёрли бы друг друга. Дождитесь его конца или укажите другую папку (замок: {lock})."
+            )
+        os.close(fd)  # замок успели удалить и создать заново — пробуем ещё раз
+
+
+def _release(lock: Path, fd: int) -> None:
+    with contextlib.suppress(OSError):
+        lock.unlink()
+    os.close(fd)
+
+
+def _clean_stale(root: Path) -> None:
+    """Удаляет временные папки этого набора, чей владелец (PID в имени) уже не работает."""
+    pattern = re.compile(rf"\.{re.escape(root.name)}\.(\d+)\.(?:[0-9a-f]{{8}}\.tmp|old-[0-9a-f]{{8}})")
+    for entry in root.parent.iterdir():
+        found = pattern.fullmatch(entry.name)
+        if found and not pid_alive(int(found[1])) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Прерывание: работники убиваются сразу, а не дорисовывают очередь (второй Ctrl-C не зависает)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, AttributeError):
+            process.kill()
+
+
+def _check_target(root: Path, overwrite: bool) -> None:
+    """Цель — не файл; непустая — только с overwrite и только если это набор этого пакета."""
+    if not os.path.lexists(root):
+        return
+    if not root.is_dir():
+        raise ValueError(f"root: {root} — это файл, а не папка; укажите папку для набора")
+    if not any(root.iterdir()):
+        return
+    if not overwrite:
+        raise DatasetExistsError(
+            f"root: папка {root} не пуста — набор не перезаписывается молча (прежние метки и картинки "
+            "пропали бы). Укажите другую папку или overwrite=True (в командной строке --overwrite)."
+        )
+    if not _looks_like_dataset(root):
+        raise ValueError(
+            f"root: папка {root} не похожа на набор с солнцем (ожидались только train/ и test/ с format.json и "
+            "картинками .png) — заменять её опасно даже с overwrite=True. Укажите отдельную папку."
+        )
+
+
+def _swap(tmp: Path, root: Path, old: Path, overwrite: bool) -> None:
+    """Ставит готовый набор ``tmp`` на место ``root``. Удаляется только прежний набор, который
+    просили заменить (и который после переноса в сторону всё ещё выглядит набором)."""
+    try:
+        os.rename(tmp, root)  # пустая папка заменяется атомарно, непустая — ошибка ENOTEMPTY
+        return
+    except OSError as err:
+        if err.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not overwrite:
+            if err.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise DatasetExistsError(
+                    f"root: пока создавался набор, в папке {root} появились файлы — они не тронуты, а новый "
+                    "набор не сохранён. Укажите пустую папку."
+                ) from None
+            raise
+    os.rename(root, old)
+    if not _looks_like_dataset(old):
+        os.rename(old, root)
+        raise ValueError(f"root: папка {root} изменилась во время генерации и уже не похожа на набор — она не тронута")
+    try:
+        os.rename(tmp, root)
+    except BaseException:
+        os.rename(old, root)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 _FORK_FROM = 2000  # столько картинок и больше — несколько процессов (урок 5: 1500 картинок — пик 2,6 → 2,1 ГБ)
@@ -113,7 +263,7 @@ def make_sun_dataset(
         TypeError: аргументы не тех типов.
         ValueError: недопустимые значения; ``root`` — файл или папка не с набором.
         DatasetExistsError: (подкласс ValueError и FileExistsError) ``root`` не пуст, а
-            ``overwrite=False``.
+            ``overwrite=False``, или в ту же папку уже пишет другой процесс.
         PermissionError: в папку нельзя писать (сообщение по-русски).
     """
     root = check_path(root, "root")
@@ -129,35 +279,32 @@ def make_sun_dataset(
         workers = 1 if total < _FORK_FROM else (os.cpu_count() or 1)
     workers = check_int(workers, "workers", minimum=1, maximum=256)
     root = Path(os.path.abspath(root))
-    if root.exists() or root.is_symlink():
-        if not root.is_dir():
-            raise ValueError(f"root: {root} — это файл, а не папка; укажите папку для набора")
-        if any(root.iterdir()):
-            if not overwrite:
-                raise DatasetExistsError(
-                    f"root: папка {root} не пуста — набор не перезаписывается молча (прежние метки и картинки "
-                    "пропали бы). Укажите другую папку или overwrite=True (в командной строке --overwrite)."
-                )
-            if not _looks_like_dataset(root):
-                raise ValueError(
-                    f"root: в папке {root} есть что-то кроме train/ и test/ — это не похоже на набор с солнцем, "
-                    "заменять её опасно даже с overwrite=True. Укажите отдельную папку."
-                )
+    check_name_length(root, "root", _RESERVE)
+    if root.is_symlink():
+        raise ValueError(f"root: {root} — символическая ссылка; укажите настоящую папку (запись через ссылку опасна)")
+    _check_target(root, overwrite)
     parent = root.parent
     for ancestor in (parent, *parent.parents):
         if ancestor.exists():
             if not ancestor.is_dir():
                 raise ValueError(f"root: {ancestor} — файл, а не папка; набор в {root} создать нельзя")
             break
+    tag = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=parent))
+        lock, lock_fd = _claim(root)
+    except DatasetExistsError:
+        raise
     except OSError as err:
         raise PermissionError(
-            f"root: не удалось создать папку рядом с {root}: {err.strerror or err}. "
+            f"root: не удалось создать папку рядом с {root}: {os_error_text(err)}. "
             "Проверьте права на запись или укажите другую папку."
         ) from None
+    tmp = parent / f".{root.name}.{tag}.tmp"
     try:
+        _clean_stale(root)
+        _check_target(root, overwrite)  # пока ждали замок, папка могла измениться
+        os.mkdir(tmp)  # права — по umask (набор учителя читают и другие), а не 0700 как у mkdtemp
         jobs = []
         for split, n in (("train", n_train), ("test", n_test)):
             folder = tmp / split
@@ -166,39 +313,30 @@ def make_sun_dataset(
             for start in range(1, n + 1, step):
                 jobs.append((str(folder), split, seed, range(start, min(start + step, n + 1)), style))
         labels = {"train": {}, "test": {}}
+        pool = None
         if workers > 1:
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
-        else:
-            pool = contextlib.nullcontext()
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),))
         try:
             with tqdm(total=total, desc="Картинки с солнцем", disable=not progress, unit="img") as bar:
-                mapper = pool.map if workers > 1 else map
-                for job, rows in zip(jobs, mapper(_render_chunk, jobs)):
+                for job, rows in zip(jobs, (pool.map if pool else map)(_render_chunk, jobs)):
                     labels[job[1]].update(rows)
                     bar.update(len(rows))
+        except BaseException:
+            if pool:
+                _kill_pool(pool)
+            raise
         finally:
-            if workers > 1:
+            if pool:
                 pool.shutdown(wait=True, cancel_futures=True)
         for split, table in labels.items():
             with open(tmp / split / "format.json", "w", encoding="utf-8") as fp:
                 json.dump(table, fp, ensure_ascii=False)
-        # подмена: прежний набор уходит в сторону и удаляется только после успешного переименования
-        if root.is_dir() and not any(root.iterdir()):
-            root.rmdir()
-        if root.exists():
-            old = parent / f".{root.name}.old-{uuid.uuid4().hex[:8]}"
-            os.rename(root, old)
-            try:
-                os.rename(tmp, root)
-            except BaseException:
-                os.rename(old, root)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, root)
+        _swap(tmp, root, parent / f".{root.name}.{tag[:-8]}old-{tag[-8:]}", overwrite)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        _release(lock, lock_fd)
     return root
 
 
