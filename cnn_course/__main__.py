@@ -1,20 +1,40 @@
 """Командная строка курса: python -m cnn_course sun-dataset | train-sun.
 
-Все аргументы проверяются до начала работы; сообщения — по-русски, в том числе сообщения
-самого argparse. Коды выхода: 0 — успех, 2 — ошибка в аргументах или данных, 1 — обучение
-разошлось, 130 — прервано (Ctrl-C). Трассировка стека при ошибке пользователя не печатается.
+Тонкий слой над библиотекой: аргументы проверяют те же функции, что и в уроках, до начала
+работы; сообщения — по-русски, в том числе сообщения самого argparse. Коды выхода — в
+``EXIT_CODES``. Трассировка стека при ошибке пользователя не печатается.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "EXIT_CODES"]
+
+EXIT_CODES = {
+    0: "успех",
+    1: "обучение разошлось (NaN или взрыв потерь)",
+    2: "ошибка во входных данных (аргументы, папки, файлы набора)",
+    3: "другой сбой (нет места на диске, памяти, ошибка ввода-вывода)",
+    130: "прервано (Ctrl-C или SIGTERM)",
+}
+_EPILOG = "коды выхода:\n" + "\n".join(f"  {code} — {text}" for code, text in EXIT_CODES.items())
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM: обрабатывается как Ctrl-C — незаконченное убирается, код выхода 130."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
 
 # Переводы типичных сообщений argparse (Python 3.9–3.13)
 _TRANSLATIONS = (
@@ -43,7 +63,7 @@ def _translate(message: str) -> str:
     return message
 
 
-class _Formatter(argparse.HelpFormatter):
+class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Справка со словом «использование:» вместо «usage:»."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
@@ -95,12 +115,13 @@ def _build_parser() -> argparse.ArgumentParser:
     from .sun.dataset import MAX_DATASET_SIZE
     from .sun.draw import MIN_IMAGE_SIZE
 
-    parser = _Parser(prog="python -m cnn_course", description="Инструменты курса по свёрточным сетям.")
+    parser = _Parser(prog="python -m cnn_course", description="Инструменты курса по свёрточным сетям.", epilog=_EPILOG)
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser, title="команды")
     ds = sub.add_parser(
         "sun-dataset",
         help="сгенерировать картинки с солнцем в формате лекции",
         description="Создаёт DIR/train и DIR/test с картинками и format.json.",
+        epilog=_EPILOG,
     )
     ds.add_argument("--out", required=True, metavar="DIR", type=_nonempty, help="папка набора")
     ds.add_argument(
@@ -120,6 +141,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "train-sun",
         help="обучить регрессор солнца и вывести ошибку на тесте",
         description="Обучает модель на папке в формате лекции (train/, test/, format.json).",
+        epilog=_EPILOG,
     )
     tr.add_argument("--data", required=True, metavar="DIR", type=_nonempty, help="папка набора")
     tr.add_argument("--recipe", choices=["lecture", "fast"], default="fast", help="рецепт (fast)")
@@ -135,83 +157,63 @@ class _UsageError(ValueError):
     """Ошибка во входных данных командной строки (код выхода 2)."""
 
 
-def _probe_writable(folder: Path, what: str) -> None:
-    """Пробует создать и удалить временный файл в ``folder`` — надёжнее os.access (root, только чтение)."""
-    try:
+class _LostModel(OSError):
+    """Обученную модель не удалось сохранить ни в --out, ни во временную папку (код выхода 3)."""
+
+
+def _check_weights_out(out: str, overwrite: bool) -> Path:
+    """--out для train-sun: проверяется ДО обучения — путь, имя, прежний файл, право на запись."""
+    from ._validate import check_name_length, os_error_text
+    from .checkpoint import check_checkpoint_path
+
+    path = check_checkpoint_path(os.path.abspath(out), "--out")
+    check_name_length(path, "--out")
+    if os.path.lexists(path) and not overwrite:
+        raise _UsageError(
+            f"--out: файл {path} уже есть — он не перезаписывается молча. Укажите другое имя или добавьте --overwrite."
+        )
+    if os.path.lexists(path) and not path.is_file():
+        raise _UsageError(f"--out: {path} — не обычный файл")
+    folder = next(p for p in path.parents if p.exists())
+    try:  # пробный файл надёжнее os.access (root, диск только для чтения)
         fd, name = tempfile.mkstemp(prefix=".cnn-course-probe-", dir=folder)
         os.close(fd)
         os.unlink(name)
     except OSError as err:
         raise _UsageError(
-            f"{what}: в папку {folder} нельзя писать ({err.strerror or err}). Укажите другую папку."
+            f"--out: в папку {folder} нельзя писать ({os_error_text(err)}). Укажите другую папку."
         ) from None
-
-
-def _existing_ancestor(path: Path, what: str) -> Path:
-    """Ближайшая существующая папка над ``path``; файл на пути — ошибка."""
-    for ancestor in path.parents:
-        if ancestor.exists():
-            if not ancestor.is_dir():
-                raise _UsageError(f"{what}: {ancestor} — файл, а не папка; путь {path} невозможен")
-            return ancestor
-    raise _UsageError(f"{what}: не найдена ни одна папка на пути {path}")
-
-
-def _check_weights_out(out: str, overwrite: bool) -> Path:
-    """--out для train-sun: файл в доступной для записи папке; проверяется ДО обучения."""
-    path = Path(os.path.abspath(out))
-    if path.is_dir():
-        raise _UsageError(f"--out: {path} — папка; укажите файл, например {path / 'sun.pt'}")
-    if path.exists() and not overwrite:
-        raise _UsageError(
-            f"--out: файл {path} уже есть — он не перезаписывается молча. Укажите другое имя или добавьте --overwrite."
-        )
-    if path.exists() and not path.is_file():
-        raise _UsageError(f"--out: {path} — не обычный файл")
-    _probe_writable(_existing_ancestor(path, "--out"), "--out")
     return path
 
 
-def _check_dataset_out(out: str, overwrite: bool) -> Path:
-    """--out для sun-dataset: не файл; непустая папка — только с --overwrite; родитель доступен для записи."""
-    path = Path(os.path.abspath(out))
-    if path.exists() and not path.is_dir():
-        raise _UsageError(f"--out: {path} — файл, а не папка")
-    if path.is_dir() and any(path.iterdir()) and not overwrite:
-        raise _UsageError(
-            f"--out: папка {path} не пуста — набор не перезаписывается молча. Укажите другую "
-            "папку или добавьте --overwrite."
-        )
-    _probe_writable(_existing_ancestor(path, "--out"), "--out")
-    return path
+def _save_or_rescue(result, out: Path) -> None:
+    """Сохраняет обученную модель; не вышло — сохраняет во временную папку системы и говорит куда.
 
+    Raises:
+        _LostModel: не удалось ни то, ни другое (модель потеряна — с причинами).
+    """
+    from ._validate import os_error_text
 
-def _check_training_data(data_dir: str, recipe: str) -> int:
-    """Проверяет набор до обучения: обе части, первая картинка, сторона под рецепт. Возвращает сторону."""
-    from .images import image_size
-    from .sun.dataset import read_labels
-
-    root = Path(data_dir)
-    side = None
-    for split in ("train", "test"):
-        folder = root / split
-        labels = read_labels(folder)
-        first = next(iter(labels))
-        w, h = image_size(folder / first, inside=folder)
-        if w != h:
-            raise _UsageError(f"--data: ожидались квадратные картинки, {folder / first} имеет размер {w}×{h}")
-        if side is None:
-            side = w
-    if side < 16:
-        raise _UsageError(
-            f"--data: картинки {side}×{side} слишком малы для обучения (нужно хотя бы 16×16; набор лекции — 256×256)"
-        )
-    if recipe == "lecture" and side != 256:
-        raise _UsageError(
-            f"--recipe lecture: сеть лекции рассчитана на картинки 256×256 (Linear(4096, 128) после "
-            f"трёх пулингов), а в наборе {side}×{side}. Возьмите --recipe fast или набор 256×256."
-        )
-    return side
+    try:
+        result.save(out)
+        print(f"Веса сохранены: {out}")
+        return
+    except OSError as err:
+        first = os_error_text(err)
+    rescue = Path(tempfile.gettempdir()) / f"cnn-course-{os.getpid()}-{out.stem[:40]}.pt"
+    try:
+        result.save(rescue)
+    except OSError as err:
+        raise _LostModel(
+            f"обученную модель сохранить не удалось — она потеряна. В {out}: {first}; во временную папку "
+            f"{rescue.parent}: {os_error_text(err)}. Освободите место и запустите обучение снова."
+        ) from None
+    print(
+        f"Ошибка: веса не записаны в {out} ({first}). Обученная модель сохранена во временную папку: {rescue} — "
+        "перенесите её, пока система её не удалила.",
+        file=sys.stderr,
+    )
+    raise _LostModel("") from None
 
 
 def _check_device(device: str) -> None:
@@ -225,66 +227,86 @@ def _check_device(device: str) -> None:
 
 def _run(args) -> int:
     if args.command == "sun-dataset":
+        from .formatting import count_words
         from .sun.dataset import make_sun_dataset
 
-        _check_dataset_out(args.out, args.overwrite)
         root = make_sun_dataset(
             args.out, args.n_train, args.n_test, size=args.size, seed=args.seed, overwrite=args.overwrite
         )
-        print(f"Готово: {root}/train ({args.n_train} картинок), {root}/test ({args.n_test}), метки в format.json")
+        pictures = count_words(args.n_train, "картинка", "картинки", "картинок")
+        _say(f"Готово: {root}/train ({pictures}), {root}/test ({args.n_test}), метки в format.json")
         return 0
     from .sun.recipes import train_sun
 
     _check_device(args.device)
     out = _check_weights_out(args.out, args.overwrite) if args.out is not None else None
-    _check_training_data(args.data, args.recipe)
-    result = train_sun(args.data, args.recipe, epochs=args.epochs, device=args.device, seed=args.seed, out=out)
-    print(
+    result = train_sun(args.data, args.recipe, epochs=args.epochs, device=args.device, seed=args.seed)
+    _say(
         f"Рецепт {args.recipe}: обучение {result.train_seconds:.1f} с "
         f"(+ чтение картинок {result.preload_seconds:.1f} с) на {result.device}"
     )
-    print(f"Тест: MSE = {result.test['mse_px']:.3f} пикс², RMSE = {result.test['rmse_px']:.3f} пикс")
+    _say(f"Тест: MSE = {result.test['mse_px']:.3f} пикс², RMSE = {result.test['rmse_px']:.3f} пикс")
     if out is not None:
-        print(f"Веса сохранены: {out}")
+        _save_or_rescue(result, out)
     return 0
 
 
+def _say(text: str) -> None:
+    """Печать итога; закрытый stdout (``| head``) — не ошибка: работа уже сделана."""
+    with contextlib.suppress(BrokenPipeError, ValueError, OSError):
+        print(text, flush=True)
+
+
 def main(argv=None) -> int:
-    """Точка входа; возвращает код выхода (0 — успех, 2 — ошибка в аргументах или данных,
-    1 — обучение разошлось, 130 — прервано Ctrl-C)."""
+    """Точка входа; возвращает код выхода (см. ``EXIT_CODES``)."""
     parser = _build_parser()
+    previous = None
+    with contextlib.suppress(ValueError):  # не главная нить — обработчик не ставится
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
             return 2
         return _run(args)
-    except KeyboardInterrupt:
-        print("\nПрервано (Ctrl-C). Незаконченные файлы удалены.", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        what = "SIGTERM" if isinstance(err, _Terminated) else "Ctrl-C"
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # второй Ctrl-C не прерывает выход
+        print(f"\nПрервано ({what}). Незаконченные файлы удалены.", file=sys.stderr)
         return 130
     except SystemExit:
         raise
     except BaseException as err:
-        from .train import TrainingDiverged
+        return _report(err)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
-        if isinstance(err, TrainingDiverged):
-            print(f"Обучение разошлось: {err}. Уменьшите скорость обучения или проверьте данные.", file=sys.stderr)
-            return 1
-        if isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError":
-            print(
-                "Ошибка: не хватает памяти. Уменьшите --size, число картинок или возьмите --device cpu.",
-                file=sys.stderr,
-            )
-            return 2
-        if isinstance(err, (ValueError, TypeError, OSError)):
-            message = (
-                str(err)
-                if isinstance(err, (ValueError, TypeError)) or not err.strerror
-                else (f"{err.strerror}: {err.filename}" if err.filename else err.strerror)
-            )
-            print(f"Ошибка: {message}", file=sys.stderr)
-            return 2
-        raise
+
+def _report(err: BaseException) -> int:
+    """Ошибка → одна русская строка в stderr и код выхода (см. ``EXIT_CODES``)."""
+    from ._validate import os_error_text
+    from .train import TrainingDiverged
+
+    if isinstance(err, TrainingDiverged):
+        print(f"Обучение разошлось: {err}. Уменьшите скорость обучения или проверьте данные.", file=sys.stderr)
+        return 1
+    if isinstance(err, _LostModel):
+        if str(err):
+            print(f"Ошибка: {err}", file=sys.stderr)
+        return 3
+    if isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError":
+        print("Ошибка: не хватает памяти. Уменьшите --size, число картинок или возьмите --device cpu.", file=sys.stderr)
+        return 3
+    if isinstance(err, (ValueError, TypeError)):
+        print(f"Ошибка: {err}", file=sys.stderr)
+        return 2
+    if isinstance(err, OSError):
+        message = str(err) if not err.strerror else os_error_text(err)
+        print(f"Ошибка: {message}", file=sys.stderr)
+        bad_input = (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError)
+        return 2 if isinstance(err, bad_input) else 3
+    raise err
 
 
 if __name__ == "__main__":

@@ -130,6 +130,19 @@ class SunResult:
         """Множитель перевода ответа сети в пиксели (для нормированных целей — половина стороны)."""
         return self.image_size / 2 if self.recipe.normalize_targets else 1.0
 
+    def save(self, path) -> Path:
+        """Сохраняет веса с описанием рецепта (:func:`~cnn_course.checkpoint.save_checkpoint`)."""
+        rec = self.recipe
+        return save_checkpoint(
+            path,
+            self.model,
+            recipe=rec.name,
+            epochs=self.history.epochs,
+            image_size=self.image_size,
+            width=rec.width,
+            test_mse_px=self.test["mse_px"],
+        )
+
     @torch.no_grad()
     def predict_px(self, images: torch.Tensor) -> torch.Tensor:
         """Предсказывает центр солнца.
@@ -229,7 +242,16 @@ def train_sun(
     dev = get_device(device)
     if out is not None:
         out = check_checkpoint_path(out, "out")  # до обучения: не терять обученную модель из-за пути
-    side = _image_side(Path(data_dir) / "train")
+    side, test_side = (_image_side(Path(data_dir) / split) for split in ("train", "test"))
+    if side != test_side:
+        raise ValueError(
+            f"data_dir: картинки train — {side}×{side}, а test — {test_side}×{test_side}; сеть, обученная на одном "
+            "размере, на другом ошибается в разы. Создайте обе части одним вызовом make_sun_dataset."
+        )
+    if side < 16:
+        raise ValueError(
+            f"data_dir: картинки {side}×{side} слишком малы для обучения (нужно хотя бы 16×16; набор лекции — 256×256)"
+        )
     if rec.input_size is None and side != 256:
         raise ValueError(
             f"recipe='lecture': модель лекции ждёт картинки 256×256 (Linear(4096, 128) после трёх "
@@ -269,8 +291,7 @@ def train_sun(
         "rmse_px": history["rmse_px"][-1],
         "images": len(test_loader.images),
     }
+    result = SunResult(rec, model, history, final, preload_seconds, side, str(dev))
     if out is not None:
-        save_checkpoint(
-            out, model, recipe=rec.name, epochs=epochs, image_size=side, width=rec.width, test_mse_px=final["mse_px"]
-        )
-    return SunResult(rec, model, history, final, preload_seconds, side, str(dev))
+        result.save(out)
+    return result
