@@ -5,12 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import uuid
+import zipfile
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 
-from ._validate import check_path, describe
+from ._validate import check_name_length, check_path, describe
+
+MAX_CHECKPOINT_BYTES = 2 * 2**30  # 2 ГБ: VGG-16 — 528 МБ; больше — не контрольная точка курса
 
 __all__ = ["save_checkpoint", "load_checkpoint", "check_checkpoint_path"]
 
@@ -29,13 +33,15 @@ def _plain(value, depth: int = 0) -> bool:
 
 
 def check_checkpoint_path(path, name: str = "path") -> Path:
-    """Проверяет путь будущей контрольной точки до долгой работы (обучения): не папка, родитель не файл.
+    """Проверяет путь будущей контрольной точки до долгой работы (обучения): не папка, родитель не файл,
+    имя умещается в 255 байт.
 
     Raises:
         TypeError: не путь.
-        ValueError: путь пуст, это папка или одна из папок на пути — файл.
+        ValueError: путь пуст, это папка, одна из папок на пути — файл или имя слишком длинное.
     """
     path = check_path(path, name)
+    check_name_length(path, name)
     if path.is_dir():
         raise ValueError(f"{name}: {path} — это папка; укажите имя файла, например {path / 'model.pt'}")
     for parent in path.parents:
@@ -49,9 +55,12 @@ def check_checkpoint_path(path, name: str = "path") -> Path:
 def save_checkpoint(path, model: nn.Module, **meta) -> Path:
     """Сохраняет ``{'state_dict': …, 'meta': {…}}`` атомарно (временный файл + переименование).
 
-    Если запись прервалась (ошибка, нет места, Ctrl-C), прежний файл остаётся как был, а
-    временный ``<имя>.tmp`` удаляется. ``meta`` — только простые значения (числа, строки, bool,
-    None, списки и словари из них), чтобы файл читался безопасным ``torch.load(..., weights_only=True)``.
+    Временный файл — новый, с уникальным коротким именем (``.<PID>.<случайное>.pt-tmp`` рядом с
+    целью): запись никогда не идёт через чужой файл или символическую ссылку, а два процесса,
+    сохраняющие один путь, не портят друг другу файл. Если запись прервалась (ошибка, нет места,
+    Ctrl-C), прежний файл остаётся как был, а временный удаляется. ``meta`` — только простые
+    значения (числа, строки, bool, None, списки и словари из них), чтобы файл читался безопасным
+    ``torch.load(..., weights_only=True)``.
 
     Raises:
         TypeError: ``model`` не модель, ``path`` не путь, в ``meta`` не простое значение.
@@ -69,8 +78,9 @@ def save_checkpoint(path, model: nn.Module, **meta) -> Path:
     check_checkpoint_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{os.getpid()}.{uuid.uuid4().hex[:12]}.pt-tmp")
     try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666))
         torch.save({"state_dict": state, "meta": dict(meta)}, tmp)
         os.replace(tmp, path)
     except BaseException:
@@ -78,6 +88,33 @@ def save_checkpoint(path, model: nn.Module, **meta) -> Path:
             tmp.unlink()
         raise
     return path
+
+
+def _check_archive(path: Path) -> None:
+    """Размер и сжатие — ДО загрузки: ``torch.save`` пишет записи без сжатия, поэтому распакованные
+    записи не могут быть больше самого файла. Сжатая запись (zip-бомба) отвергается, не распаковываясь.
+
+    Raises:
+        ValueError: файл больше 2 ГБ, не zip-архив ``torch.save``, сжатая запись или записи больше файла.
+    """
+    size = path.stat().st_size
+    if size > MAX_CHECKPOINT_BYTES:
+        raise ValueError(f"{path}: файл {size / 2**30:.1f} ГБ — больше 2 ГБ, это не контрольная точка курса")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            records = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValueError(
+            f"{path}: не удалось прочитать контрольную точку — файл повреждён или это не файл torch.save "
+            "(ожидался zip-архив)"
+        ) from None
+    if any(r.compress_type != zipfile.ZIP_STORED for r in records):
+        raise ValueError(
+            f"{path}: в файле сжатые записи, а torch.save их не сжимает — файл собран не torch.save "
+            "(сжатая запись может распаковаться в гигабайты). Такой файл не загружается."
+        )
+    if sum(r.file_size for r in records) > size:
+        raise ValueError(f"{path}: записи архива объявляют больше данных, чем в файле — файл повреждён")
 
 
 def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
@@ -97,6 +134,7 @@ def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
     path = check_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"Файл контрольной точки не найден: {path}")
+    _check_archive(path)
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
