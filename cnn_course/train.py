@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 from tqdm.auto import tqdm
 
-from ._validate import check_int, check_real
+from ._validate import check_int, check_real, describe
 from .checkpoint import save_checkpoint
 from .formatting import fmt
 from .settings import get_device
@@ -36,6 +36,8 @@ class TrainingDiverged(FloatingPointError):
     """Функция потерь стала NaN или бесконечностью — обучение остановлено."""
 
 
+_DIVERGED_RATIO = 1e3  # средняя потеря эпохи больше первой в 10³ раз — обучение разошлось
+_MIN_ONECYCLE_STEPS = 5  # при 4 шагах у OneCycleLR нулевой разгон (деление на ноль), при меньших — отрицательный
 _EPOCH_STRIDE = 100_003  # простое число: зёрна перемешивания (seed, эпоха) не повторяются у соседних seed
 
 
@@ -119,8 +121,25 @@ def _check_finite(loss: torch.Tensor, epoch: int, step: int) -> None:
         )
 
 
-def _first_step(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor):
-    """Первый батч эпохи: ошибку форм из глубин torch превращает в понятную русскую."""
+def _check_shapes(predict: torch.Tensor, y: torch.Tensor) -> None:
+    """Вещественные цели должны быть той же формы, что ответ: иначе MSE молча «размножит» их
+    ((B, 1) и (B,) → (B, B)) и модель выучит не то. Целые цели — номера классов, их форма другая."""
+    if y.is_floating_point() and predict.shape != y.shape:
+        p, t = tuple(predict.shape), tuple(y.shape)
+        if predict.ndim == y.ndim + 1 and p[-1] == 1:
+            fix = "добавьте целям ось: y.view(-1, 1) (или уберите её у ответа: predict.squeeze(1))"
+        elif y.ndim == predict.ndim + 1 and t[-1] == 1:
+            fix = "уберите у целей лишнюю ось: y.squeeze(1) (или добавьте её ответу: predict.view(-1, 1))"
+        else:
+            fix = "число выходов модели должно совпадать с формой целей"
+        raise ValueError(
+            f"Ответ модели формы {p} и цели формы {t} не совпадают: функция потерь «размножила» бы их до общей "
+            f"формы и посчитала не то, что нужно. Исправьте: {fix}."
+        )
+
+
+def _step(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor):
+    """Ответ и потеря на одном батче; ошибку форм из глубин torch превращает в понятную русскую."""
     try:
         predict = model(x)
     except RuntimeError as err:
@@ -128,6 +147,7 @@ def _first_step(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor):
             f"Модель не приняла батч формы {tuple(x.shape)}: {str(err).splitlines()[0][:200]}. Проверьте число "
             "каналов и размер картинок (cc.trace_shapes(model, x.shape) покажет, где не сходится)."
         ) from None
+    _check_shapes(predict, y)
     try:
         loss = loss_fn(predict, y)
     except RuntimeError as err:
@@ -135,7 +155,16 @@ def _first_step(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor):
             f"Функция потерь не приняла ответ модели {tuple(predict.shape)} и цели {tuple(y.shape)}: "
             f"{str(err).splitlines()[0][:200]}. Число выходов модели должно совпадать с формой целей."
         ) from None
+    if loss.numel() != 1:
+        raise ValueError(
+            f"loss_fn: ожидалось одно число (среднее по батчу), получен тензор формы {tuple(loss.shape)} — "
+            "уберите reduction='none' или усредните: loss.mean()"
+        )
     return predict, loss
+
+
+def _finite_model(model: nn.Module) -> bool:
+    return all(bool(torch.isfinite(t).all()) for t in model.parameters() if t.is_floating_point())
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -189,8 +218,9 @@ def train_one_epoch(
         'images': число примеров, 'img_per_s': скорость}``.
 
     Raises:
-        TrainingDiverged: потеря стала NaN или ±inf.
-        ValueError: загрузчик не выдал ни одного батча.
+        TrainingDiverged: потеря стала NaN или ±inf или веса после эпохи не конечны.
+        ValueError: загрузчик не выдал ни одного батча; модель не приняла батч; ответ и вещественные
+            цели разной формы (проверяется на каждом батче).
     """
     device = model_device(model)
     model.train()
@@ -201,11 +231,7 @@ def train_one_epoch(
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
-        if k == 0:
-            predict, loss = _first_step(model, loss_fn, x, y)
-        else:
-            predict = model(x)
-            loss = loss_fn(predict, y)
+        _, loss = _step(model, loss_fn, x, y)
         _check_finite(loss, epoch, k + 1)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -222,6 +248,11 @@ def train_one_epoch(
     seconds = time.perf_counter() - start
     if count == 0:
         raise ValueError("loader: загрузчик не выдал ни одного батча — набор данных пуст? Проверьте его длину.")
+    if not _finite_model(model):
+        raise TrainingDiverged(
+            f"Эпоха {epoch}: после шага оптимизатора в весах модели NaN или бесконечность (потеря последнего "
+            "шага была конечной). Уменьшите скорость обучения (lr) или нормируйте цели и входы."
+        )
     return {
         "loss": total / count,
         "loss_mean": loss_mean,
@@ -294,8 +325,16 @@ def evaluate(
 
     Returns:
         ``{'loss': …, 'images': число примеров, <имя метрики>: значение, …}``.
+
+    Raises:
+        ValueError: в весах модели NaN или бесконечность; ответ и вещественные цели разной формы.
     """
     device = model_device(model)
+    if not _finite_model(model):
+        raise ValueError(
+            "model: в весах модели NaN или бесконечность — оценка дала бы NaN вместо чисел. Обучение "
+            "разошлось: загрузите прежние веса или обучите заново с меньшей скоростью обучения."
+        )
     loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
     metrics = _check_metrics(metrics)
     was_training = model.training
@@ -306,8 +345,8 @@ def evaluate(
             x, y = x.to(device), y.to(device)
             if channels_last and x.ndim == 4:
                 x = x.contiguous(memory_format=torch.channels_last)
-            p = model(x)
-            total += loss_fn(p, y).item() * len(x)
+            p, loss = _step(model, loss_fn, x, y)
+            total += loss.item() * len(x)
             count += len(x)
             if metrics:
                 preds.append(p.detach().float().cpu())
@@ -342,7 +381,20 @@ def _check_metrics(metrics) -> dict:
 
 
 def accuracy(predict: torch.Tensor, target: torch.Tensor) -> float:
-    """Доля верных ответов классификатора: predict — логиты (N, K), target — номера классов (N,)."""
+    """Доля верных ответов классификатора: predict — логиты (N, K), target — номера классов (N,) или (N, 1).
+
+    Raises:
+        ValueError: формы не такие (иначе сравнение (N,) с (N, 1) дало бы матрицу N×N и неверную долю).
+    """
+    if not isinstance(predict, torch.Tensor) or predict.ndim != 2:
+        raise ValueError(f"predict: ожидались логиты формы (N, K), получено {describe(predict)}")
+    if isinstance(target, torch.Tensor) and target.ndim == 2 and target.shape[1] == 1:
+        target = target[:, 0]  # (N, 1) → (N,)
+    if not isinstance(target, torch.Tensor) or target.shape != predict.shape[:1]:
+        raise ValueError(
+            f"target: ожидались номера классов формы ({len(predict)},) или ({len(predict)}, 1), "
+            f"получено {describe(target)}"
+        )
     return (predict.argmax(dim=1) == target).float().mean().item()
 
 
@@ -456,6 +508,11 @@ def fit(
 
     Returns:
         :class:`History`.
+
+    Raises:
+        TrainingDiverged: потеря стала NaN/±inf, веса не конечны или средняя потеря эпохи больше
+            первой в 10³ раз.
+        ValueError: ответ и вещественные цели разной формы; слишком мало шагов для OneCycle.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: ожидалась модель torch.nn.Module, получено {type(model).__name__}")
@@ -469,9 +526,20 @@ def fit(
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-3)
     if scheduler == "onecycle":
+        if not hasattr(train_loader, "__len__"):
+            raise TypeError(
+                f"scheduler='onecycle': OneCycle нужно знать число шагов, а у train_loader "
+                f"({type(train_loader).__name__}) нет длины. Дайте DataLoader или список батчей либо scheduler=None."
+            )
         steps = len(train_loader)
         if steps == 0:
             raise ValueError("train_loader: загрузчик пуст — OneCycleLR нечего планировать")
+        if steps * epochs < _MIN_ONECYCLE_STEPS:
+            raise ValueError(
+                f"scheduler='onecycle': всего {steps * epochs} шагов ({epochs} эп. × {steps} батчей) — мало для "
+                f"OneCycle (нужно хотя бы {_MIN_ONECYCLE_STEPS}: разгон и спад). Увеличьте epochs, уменьшите "
+                "batch_size или возьмите scheduler=None."
+            )
         max_lr = [g["lr"] for g in optimizer.param_groups]
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=max_lr, epochs=epochs, steps_per_epoch=steps, pct_start=0.25
@@ -493,6 +561,13 @@ def fit(
             channels_last=channels_last,
             progress=progress,
         )
+        first = history.train_loss[0] if history.train_loss else stats["loss"]
+        if first > 0 and stats["loss"] > _DIVERGED_RATIO * first:
+            raise TrainingDiverged(
+                f"Эпоха {e}: средняя потеря {_loss_text(stats['loss'])} — больше первой эпохи "
+                f"({_loss_text(first)}) в {fmt(stats['loss'] / first, 0)} раз (предел — 10³ = 1000). "
+                "Уменьшите скорость обучения (lr) или нормируйте цели и входы."
+            )
         history.train_loss.append(stats["loss"])
         history.seconds.append(stats["seconds"])
         history.img_per_s.append(stats["img_per_s"])

@@ -432,7 +432,7 @@ def test_shape_mistakes_in_training_are_explained():
     with pytest.raises(ValueError, match="Модель не приняла батч формы \\(4, 3, 8, 8\\)"):
         train_one_epoch(wrong_channels, loader, nn.MSELoss(), opt, progress=False)
     two_outputs = nn.Sequential(nn.Conv2d(3, 2, 8), nn.Flatten())
-    with pytest.raises(ValueError, match="ответ модели \\(4, 2\\) и цели \\(4, 3\\)"):
+    with pytest.raises(ValueError, match="Ответ модели формы \\(4, 2\\) и цели формы \\(4, 3\\)"):
         train_one_epoch(
             two_outputs, loader, nn.L1Loss(), torch.optim.SGD(two_outputs.parameters(), lr=0.1), progress=False
         )
