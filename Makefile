@@ -1,46 +1,70 @@
 # Две команды курса: `make lab` (открыть уроки) и `make test` (все проверки).
 # Обе сами создают .venv и ставят зависимости; повторный запуск ничего не переустанавливает,
-# пока не изменится pyproject.toml (метка .venv/.installed-<хеш>).
+# пока не изменится pyproject.toml (метки .venv/.runtime-<хеш> и .venv/.dev-<хеш>).
+# `make lab` ставит только то, что нужно урокам; `make test`, `lint`, `book` добавляют
+# инструменты разработчика (extras «dev»). `make lab TORCH=cpu` при первой установке берёт PyTorch
+# без CUDA из индекса PyTorch (TORCH_INDEX).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HASH   := $(shell $(PYTHON) -c "import hashlib;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
-STAMP  := $(VENV)/.installed-$(HASH)
+STAMP  := $(VENV)/.runtime-$(HASH)
+DEV_STAMP := $(VENV)/.dev-$(HASH)
+TORCH ?=
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# torch и torchvision с диапазонами версий из pyproject.toml (одно место для версий)
+TORCH_REQS = $(shell $(PYTHON) -c "import tomllib;d=tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'];print(' '.join(repr(r) for r in d if r.split('>')[0] in ('torch','torchvision')))")
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test test-quick lint fmt strip lessons setup bench bench-sun book clean
+.PHONY: lab lab-settings test test-quick lint fmt strip lessons setup setup-dev bench bench-sun book clean
 
 setup: $(STAMP)
+setup-dev: $(DEV_STAMP)
 
+# Только то, что нужно урокам (зависимости из pyproject.toml без extras).
 $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	rm -f $(VENV)/.installed-*
+	$(if $(filter cpu,$(TORCH)),$(BIN)/python -m pip install --quiet --index-url $(TORCH_INDEX) $(TORCH_REQS))
+	$(BIN)/python -m pip install --quiet -e .
+	rm -f $(VENV)/.runtime-* $(VENV)/.installed-*
 	touch $(STAMP)
+
+# Инструменты разработчика: pytest, playwright, ruff, sphinx (extras «dev»).
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.dev-*
+	touch $(DEV_STAMP)
+
+# Настройки JupyterLab курса — в окружении (не в домашней папке ученика): состояние виджетов
+# сохраняется в блокноте (обозреватели видны после повторного открытия), без всплывающих новостей.
+lab-settings: $(LAB_SETTINGS)
+$(LAB_SETTINGS): tools/lab_settings.py
+	$(PYTHON) tools/lab_settings.py $@
 
 # От root (контейнер, Docker) JupyterLab без --allow-root не запускается.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-lab: $(STAMP)
+lab: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab notebooks $(ROOT_FLAG)
 
 # Все проверки: тесты пакета, уроки в проверочном режиме (nbval), уроки в обычном режиме ученика
 # (время и память, tests/test_lessons_run.py), браузер, книга.
-test: $(STAMP) lint
+test: $(DEV_STAMP) lint
 	CNN_COURSE_FAST=1 $(BIN)/python -m pytest
 
 # Быстрая проверка при работе над кодом: без обычного режима уроков, браузера и книги.
-test-quick: $(STAMP)
+test-quick: $(DEV_STAMP)
 	CNN_COURSE_FAST=1 $(BIN)/python -m pytest -m "not lessons and not browser"
 
 # Стиль кода: ruff (проверка и формат) по пакету, тестам, инструментам и урокам.
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # Привести код к стилю и убрать из уроков выводы (перед коммитом).
-fmt: $(STAMP)
+fmt: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 	$(BIN)/python tools/strip_outputs.py
@@ -64,7 +88,7 @@ bench-sun: $(STAMP)
 # без изменений их не выполняет. make book EXECUTED=build/executed/default — из уроков, уже
 # выполненных make lessons (без выполнения). Настройки и расширение книги — в book/.
 EXECUTED ?=
-book: $(STAMP)
+book: $(DEV_STAMP)
 	mkdir -p build/book-src
 	$(BIN)/sphinx-build -b html -q -c book -d build/book-doctrees \
 		$(if $(EXECUTED),-D cnn_book_executed=$(abspath $(EXECUTED))) build/book-src build/book

@@ -40,7 +40,7 @@ def require_browser() -> None:
         try:
             import playwright.sync_api  # noqa: F401
         except ImportError:
-            reason = "нет пакета playwright (он в зависимостях dev: make setup)"
+            reason = "нет пакета playwright (он в зависимостях dev: make setup-dev)"
     if reason is None:
         return
     if os.environ.get("CI"):

@@ -2,6 +2,9 @@
 
 import json
 import re
+import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -20,9 +23,9 @@ def _split(req: str) -> tuple[str, str]:
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
 
 
-def _pip_deps() -> dict[str, str]:
+def _pip_deps(dev: bool = True) -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    reqs = project["dependencies"] + project["optional-dependencies"]["dev"]
+    reqs = project["dependencies"] + (project["optional-dependencies"]["dev"] if dev else [])
     return dict(_split(r) for r in reqs)
 
 
@@ -38,7 +41,8 @@ def _conda_deps() -> dict[str, str]:
 
 
 def test_pip_and_conda_dependencies_agree():
-    pip, conda = _pip_deps(), _conda_deps()
+    """environment.yml — зависимости уроков (без инструментов разработчика), как у make lab."""
+    pip, conda = _pip_deps(dev=False), _conda_deps()
     assert set(pip) == set(conda), (
         f"только в pyproject.toml: {sorted(set(pip) - set(conda))}, "
         f"только в environment.yml: {sorted(set(conda) - set(pip))}"
@@ -139,3 +143,58 @@ def test_module_conventions():
                 assert not re.search(r"^torch\.manual_seed\(", text, re.M), f"{path.name}: зерно при импорте"
             else:
                 assert bad not in text, f"{path.name}: {bad} меняет глобальное состояние"
+
+
+def _make(*args: str) -> str:
+    done = subprocess.run(["make", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_lab_installs_the_runtime_only_and_test_adds_dev(tmp_path):
+    """Сухой прогон (make -n) в пустом окружении: ученику — без pytest и sphinx, проверкам — с ними."""
+    venv = f"VENV={tmp_path / '.venv'}"
+    lab, test = _make("-n", "lab", venv), _make("-n", "test", venv)
+    assert "pip install --quiet -e .\n" in lab and ".[dev]" not in lab and "download.pytorch.org" not in lab
+    assert "pip install --quiet -e .\n" in test and 'pip install --quiet -e ".[dev]"' in test
+    for target in ("lint", "book", "test-quick"):
+        assert ".[dev]" in _make("-n", target, venv), f"make {target} без инструментов разработчика"
+
+
+def test_make_lab_torch_cpu_takes_torch_from_the_pytorch_index(tmp_path):
+    """TORCH=cpu: сначала torch и torchvision (диапазоны из pyproject.toml) из индекса PyTorch без CUDA.
+
+    Сам индекс отсюда недоступен — проверяется только команда, которую строит Makefile.
+    """
+    lines = _make("-n", "lab", "TORCH=cpu", f"VENV={tmp_path / '.venv'}").splitlines()
+    [cpu] = [n for n, line in enumerate(lines) if "--index-url" in line]
+    runtime = lines.index(next(line for line in lines if line.endswith("pip install --quiet -e .")))
+    assert cpu < runtime, "torch без CUDA ставится до остальных зависимостей"
+    words = shlex.split(lines[cpu])
+    assert words[words.index("--index-url") + 1] == "https://download.pytorch.org/whl/cpu"
+    wanted = {n: spec for n, spec in _pip_deps(dev=False).items() if n in ("torch", "torchvision")}
+    assert dict(_split(w) for w in words[words.index("--index-url") + 2 :]) == wanted
+
+
+def test_make_lab_configures_jupyterlab_in_the_environment(tmp_path):
+    """make lab пишет overrides.json в окружение: состояние виджетов в блокноте, без новостей.
+
+    Имена расширений и значения сверяются со схемами настроек установленного JupyterLab.
+    """
+    venv = tmp_path / ".venv"
+    assert "tools/lab_settings.py" in _make("-n", "lab", f"VENV={venv}")
+    _make("-s", "lab-settings", f"VENV={venv}")
+    written = json.loads((venv / "share/jupyter/lab/settings/overrides.json").read_text(encoding="utf-8"))
+    assert written["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
+    assert written["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false"}
+    share = Path(sys.prefix) / "share" / "jupyter"
+    for plugin, values in written.items():
+        package, name = plugin.split(":")
+        schemas = sorted(share.glob(f"**/schemas/{package}/{name}.json"))
+        assert schemas, f"нет схемы настроек {plugin}: расширение переименовано?"
+        properties = json.loads(schemas[0].read_text(encoding="utf-8"))["properties"]
+        for key, value in values.items():
+            assert key in properties, f"{plugin}: нет настройки {key}"
+            allowed = [o["const"] for o in properties[key].get("oneOf", [])]
+            assert not allowed or value in allowed, f"{plugin}.{key}: {value!r} не из {allowed}"
+            assert isinstance(value, {"boolean": bool, "string": str}[properties[key]["type"]])
