@@ -225,8 +225,9 @@ def animate_conv(
     frame_ms = _frame_ms(frame_ms)
     width = check_int(width, "width", minimum=200, maximum=1600)
     bias = check_real(bias, "bias")
+    h_out, w_out = conv_step(image, kernel, bias, stride, padding, dilation).out_size
+    _check_frames(h_out * w_out)  # до вычисления окон: padding=100 дал бы 42 025 окон впустую
     steps = conv_frames(image, kernel, bias, stride, padding, dilation)
-    _check_frames(len(steps))
     first = steps[0]
     h, w = image.shape
     kh, kw = first.kernel.shape
@@ -305,8 +306,9 @@ def animate_pool(
     image = _grid(image, size, seed)
     frame_ms = _frame_ms(frame_ms)
     width = check_int(width, "width", minimum=200, maximum=1600)
+    h_out, w_out = pool_step(image, kernel_size, stride, mode).out_size
+    _check_frames(h_out * w_out)
     steps = pool_frames(image, kernel_size, stride, mode)
-    _check_frames(len(steps))
     first = steps[0]
     h, w = image.shape
     h_out, w_out = first.out_size
