@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import html
-import operator
 from dataclasses import dataclass, field
 
 import torch
-import torch.fx
 import torch.nn as nn
-import torch.nn.functional as F
 
 from ._validate import check_bool, check_choice, check_int, describe
 from .formatting import fmt, plural
@@ -237,66 +234,6 @@ _WINDOWED = (
     _MinPoolNd,
 )
 
-# функции и методы тензора в forward, которые поле не меняют (поэлементные, сложение ветвей, cat)
-_POINTWISE_FUNCS = {
-    operator.add,
-    operator.iadd,
-    operator.sub,
-    operator.isub,
-    operator.mul,
-    operator.imul,
-    operator.truediv,
-    operator.neg,
-    torch.add,
-    torch.sub,
-    torch.mul,
-    torch.cat,
-    torch.relu,
-    torch.sigmoid,
-    torch.tanh,
-    F.relu,
-    F.relu6,
-    F.gelu,
-    F.silu,
-    F.hardswish,
-    F.leaky_relu,
-    F.elu,
-    F.dropout,
-    F.dropout2d,
-    torch.sigmoid,
-}
-_POINTWISE_METHODS = {
-    "relu",
-    "relu_",
-    "sigmoid",
-    "tanh",
-    "add",
-    "add_",
-    "mul",
-    "mul_",
-    "contiguous",
-    "float",
-    "double",
-    "half",
-    "to",
-    "clone",
-    "detach",
-}
-_STOP_FUNCS = {
-    torch.flatten,
-    F.adaptive_avg_pool1d,
-    F.adaptive_avg_pool2d,
-    F.adaptive_avg_pool3d,
-    F.adaptive_max_pool1d,
-    F.adaptive_max_pool2d,
-    F.adaptive_max_pool3d,
-    torch.mean,
-    torch.sum,
-    F.linear,
-}
-_STOP_METHODS = {"view", "reshape", "flatten", "mean", "sum", "amax", "max", "squeeze"}
-_META_METHODS = {"size", "dim"}
-
 
 def _first(v):
     return v[0] if isinstance(v, (tuple, list)) else v
@@ -334,119 +271,63 @@ def _apply_layer(layer: nn.Module, state):
     )
 
 
-def _union(states):
-    """Поле суммы/склейки ветвей: объединение полей (None — если хоть одна ветвь видит всё)."""
-    if any(s is None for s in states):
-        return None
-    start = min(s[0] for s in states)
-    end = max(s[0] + s[1] for s in states)
-    return start, end - start, max(s[2] for s in states)
+def _flatten_layers(item, out: list) -> list:
+    """Слои по порядку применения: списки и ``nn.Sequential`` раскрываются (и вложенные), лист — слой.
 
-
-def _chain_field(layers) -> ReceptiveField:
-    """Поле цепочки слоёв в данном порядке (контейнеры пропускаются, важны только листья)."""
-    state = (0, 1, 1)
-    for layer in layers:
-        if not isinstance(layer, nn.Module):
-            raise TypeError(f"receptive_field: ожидались слои nn.Module, получено {describe(layer)}")
-        if list(layer.children()):
-            continue  # контейнер: его листья идут следом
-        new = _apply_layer(layer, state)
-        if new is None:
-            break
-        state = new
-    return ReceptiveField(state[1], state[2])
-
-
-class _LeafTracer(torch.fx.Tracer):
-    """Трассировщик torch.fx, для которого каждый слой без дочерних модулей — «лист»."""
-
-    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return not list(m.children())
-
-
-def _graph_field(model: nn.Module):
-    """Поле по графу вычислений forward (ветви ResNet и т. п.); None — граф не построился."""
-    try:
-        graph = _LeafTracer().trace(model)
-    except Exception:
-        return None
-    modules = dict(model.named_modules())
-    states: dict = {}
-    final = None
-    const = object()
-    for node in graph.nodes:
-        inputs = [states[a] for a in node.all_input_nodes]
-        tensors = [s for s in inputs if s is not const]
-        if node.op == "placeholder":
-            states[node] = (0, 1, 1) if not states else const
-            continue
-        if node.op == "get_attr":
-            states[node] = const
-            continue
-        if node.op == "output":
-            if final is None:
-                final = tensors[0] if tensors else None
-            break
-        if node.op == "call_module":
-            new = _apply_layer(modules[node.target], tensors[0] if tensors else None)
-        elif node.op == "call_method" and node.target in _META_METHODS:
-            new = const
-        elif (node.op == "call_function" and node.target in _POINTWISE_FUNCS) or (
-            node.op == "call_method" and node.target in _POINTWISE_METHODS
-        ):
-            new = _union(tensors) if tensors else const
-        elif (node.op == "call_function" and node.target in _STOP_FUNCS) or (
-            node.op == "call_method" and node.target in _STOP_METHODS
-        ):
-            new = None
-        elif node.op == "call_function" and node.target is getattr:
-            new = const
-        elif node.op == "call_function" and node.target is operator.getitem:
-            new = _union(tensors) if tensors else const  # срез по каналам поле не меняет
-        else:
-            name = getattr(node.target, "__name__", str(node.target))
-            raise TypeError(f"receptive_field: не знаю, как операция {name} в forward меняет рецептивное поле")
-        if new is None and tensors and any(t is not None for t in tensors) and final is None:
-            final = _union([t for t in tensors if t is not None])  # поле перед первым «смешивающим» слоем
-        states[node] = new
-    if final is None:
-        return None
-    return ReceptiveField(final[1], final[2])
+    Модель со своим ``forward`` не раскрывается, а отвергается: по объявлению слоёв не видно, как
+    forward их применяет (ветви, повторный вызов, ``if`` по данным) — число было бы неверным.
+    """
+    if isinstance(item, (list, tuple)):
+        for layer in item:
+            _flatten_layers(layer, out)
+    elif not isinstance(item, nn.Module):
+        raise TypeError(f"receptive_field: ожидались слои nn.Module, получено {describe(item)}")
+    elif type(item).forward is nn.Sequential.forward:
+        for layer in item:
+            _flatten_layers(layer, out)
+    elif list(item.children()):
+        raise TypeError(
+            f"receptive_field: у модели {type(item).__name__} свой forward — порядок, в котором он применяет слои "
+            "(ветви, повторы, условия), по объявлению не виден, и число могло бы быть неверным. Передайте "
+            "nn.Sequential или список слоёв — например, свёрточную часть model.features."
+        )
+    else:
+        out.append(item)
+    return out
 
 
 def receptive_field(model_or_layers) -> ReceptiveField:
-    """Рецептивное поле последней пространственной карты признаков модели (по оси H).
+    """Рецептивное поле последней пространственной карты признаков цепочки слоёв (по оси H).
 
     Идём от входа: ``r ← r + (k − 1)·d·j``, ``j ← j·s`` (k — ядро, d — дилатация, s — шаг,
-    j — шаг поля во входных пикселях). Учитываются только «листья» — слои без вложенных
-    модулей (контейнеры вроде ``nn.Sequential`` пропускаются), поэтому подходит любая модель:
-    VGG, своя ``nn.Module`` с ``Sequential`` внутри, сеть с тепловой картой. Если forward
-    строится в граф (``torch.fx``), ветви (ResNet) объединяются; иначе слои берутся в порядке
-    объявления. Активации, нормировки (BatchNorm, GroupNorm…), Dropout, дополнение поле не
-    меняют; на Flatten, Linear, адаптивном пулинге или soft-argmax подсчёт останавливается
-    (дальше нейрон видит всё).
+    j — шаг поля во входных пикселях). Цепочка — ``nn.Sequential`` или список слоёв (вложенные
+    Sequential и списки раскрываются по порядку). Активации, нормировки (BatchNorm, GroupNorm…),
+    Dropout, дополнение поле не меняют; на Flatten, Linear, адаптивном пулинге или soft-argmax
+    подсчёт останавливается (дальше нейрон видит всё). Чего обход не понимает — отвергается,
+    а не угадывается.
 
     Args:
-        model_or_layers: модель ``nn.Module`` или список слоёв (применяются по порядку).
+        model_or_layers: слой, ``nn.Sequential`` или список слоёв (применяются по порядку).
 
     Returns:
         :class:`ReceptiveField` (size, stride) в пикселях входа.
 
     Raises:
-        TypeError: не модель и не список слоёв; слой, для которого поле не определено
+        TypeError: не модель и не список слоёв; модель со своим forward (передайте её
+            Sequential-часть, например ``model.features``); слой, для которого поле не определено
             (например, nn.Upsample).
     """
-    if isinstance(model_or_layers, nn.Module):
-        if not list(model_or_layers.children()):
-            return _chain_field([model_or_layers])
-        field_ = _graph_field(model_or_layers)
-        return field_ if field_ is not None else _chain_field(model_or_layers.modules())
-    if isinstance(model_or_layers, (list, tuple)):
-        return _chain_field(model_or_layers)
-    raise TypeError(
-        f"receptive_field: ожидалась модель nn.Module или список слоёв, получено {describe(model_or_layers)}"
-    )
+    if not isinstance(model_or_layers, (nn.Module, list, tuple)):
+        raise TypeError(
+            f"receptive_field: ожидалась модель nn.Module или список слоёв, получено {describe(model_or_layers)}"
+        )
+    state = (0, 1, 1)
+    for layer in _flatten_layers(model_or_layers, []):
+        new = _apply_layer(layer, state)
+        if new is None:
+            break
+        state = new
+    return ReceptiveField(state[1], state[2])
 
 
 @dataclass(frozen=True)
