@@ -36,7 +36,6 @@ _STYLE = {  # статус → (фон, рамка)
     "answer": ("#e8f0fe", "#1a73e8"),
 }
 _MAX_SHOWN = 60  # столько символов чужого ответа показываем в сообщении
-_OPTIONS, _ASK = "Варианты:", "Впишите номер варианта"  # как в вопросах с выбором записаны варианты
 
 
 def _inline_html(text: str) -> str:
@@ -60,15 +59,19 @@ def _plain(text: str) -> str:
 class Exercise:
     """Одно упражнение: вопрос, верный ответ, типичные ошибки с подсказками.
 
+        stem, choices: у вопроса с выбором — сам вопрос и тексты вариантов (номера с 1); тогда
+            ``question`` — вопрос вместе с вариантами, для показа без HTML.
     Attributes:
         key: внутренний ключ (``'conv.params'``); префикс до точки — урок.
         question, explanation, hint: тексты (Markdown в строке: `код`).
         answer: верный ответ — число, кортеж чисел или эталонная функция (упражнения на код).
         mistakes: пары (неверный ответ, подсказка именно для него); в упражнениях на код
-            неверный ответ — функция с типичной ошибкой.
+            неверный ответ — функция с типичной ошибкой; в вопросах с выбором — номер варианта.
         tol: относительная точность для дробных ответов; целые сравниваются точно.
     """
 
+    stem: str = ""
+    choices: tuple[str, ...] = ()
     key: str
     question: str
     answer: object
@@ -95,15 +98,8 @@ class Exercise:
 
     @property
     def options(self) -> tuple[tuple[int, str], ...]:
-        """Варианты вопроса с выбором: ((номер, текст), …); у остальных упражнений — пусто.
-
-        Варианты записаны в вопросе: «… Варианты: 1 — …; 2 — …. Впишите номер варианта.»
-        """
-        if _OPTIONS not in self.question:
-            return ()
-        listed = self.question.split(_OPTIONS, 1)[1].split(_ASK, 1)[0].strip().rstrip(".")
-        found = re.findall(r"(\d+) — (.+?)(?=; \d+ — |$)", listed)
-        return tuple((int(n), text) for n, text in found)
+        """Варианты вопроса с выбором: ((номер, текст), …); у остальных упражнений — пусто."""
+        return tuple(enumerate(self.choices, 1))
 
     def _repr_markdown_(self) -> str:
         return f"**{self.title}.** {self.question}"
@@ -116,7 +112,7 @@ class Exercise:
         if not self.options:
             return None  # остальные упражнения показываются как Markdown
         why = dict(self.mistakes)
-        stem = self.question.split(_OPTIONS, 1)[0].strip()
+        stem = self.stem
         items = []
         for n, text in self.options:
             right = n == self.answer
