@@ -14,7 +14,7 @@
 - обучение, не знающее задачи: ``fit``, ``evaluate``, ``predict``, ``TensorLoader``, метрики
   (``accuracy``, ``sun_metrics``), ``save_checkpoint`` / ``load_checkpoint``;
 - урок и его режимы: ``start_lesson``, ``run_mode``, ``by_mode``, ``get_device``, ``LESSONS``;
-- текст по-русски: ``fmt``, ``fmt_percent``, ``plural``; упражнения: ``exercise``, ``check``,
+- текст по-русски: ``fmt``, ``fmt_percent``, ``plural``; упражнения: ``exercise``, ``check``, ``quiz``,
   ``reveal``; демонстрация ошибки: ``expect_error``; рисунки: ``new_figure``, ``show_images``, …
 
 Служебные классы (шаги обозревателей, строки таблиц, ``CourseFigure``) живут в своих модулях.
@@ -36,7 +36,7 @@ from .conv import (
     same_padding,
 )
 from .demo import expect_error
-from .exercises import EXERCISES, CheckResult, check, exercise, reveal
+from .exercises import EXERCISES, CheckResult, check, exercise, quiz, reveal
 from .explore import conv_step, explorer_kernel, pool_step, shape_table
 from .formatting import count_words, fmt, fmt_percent, plural
 from .images import integer_grid, load_photo, to_grayscale
@@ -103,6 +103,7 @@ __all__ = [
     "CheckResult",
     "check",
     "exercise",
+    "quiz",
     "reveal",
     "expect_error",
     "conv_step",

@@ -40,30 +40,12 @@ from ._exercise_code import (
     my_max_pool,
     my_output_size,
 )
+from ._quiz_bank import _quiz
 
 
 def _ex(key, question, answer, explanation, hint, *mistakes, tol=1e-6) -> dict:
     return dict(
         key=key, question=question, answer=answer, explanation=explanation, hint=hint, mistakes=tuple(mistakes), tol=tol
-    )
-
-
-def _quiz(key, stem, explanation, hint, *options) -> dict:
-    """Вопрос с выбором: ``options`` — пары (текст варианта, почему он неверен); у верного варианта
-    вместо объяснения ``None``. Номера вариантов — с 1, в порядке перечисления."""
-    right = [n for n, (_, why) in enumerate(options, 1) if why is None]
-    if len(right) != 1:
-        raise ValueError(f"{key}: верный вариант должен быть ровно один, а их {len(right)}")
-    listed = "; ".join(f"{n} — {text}" for n, (text, _) in enumerate(options, 1))
-    return dict(
-        key=key,
-        question=f"{stem} Варианты: {listed}. Впишите номер варианта.",
-        answer=right[0],
-        explanation=explanation,
-        hint=hint,
-        mistakes=tuple((n, why) for n, (_, why) in enumerate(options, 1) if why is not None),
-        stem=stem,
-        choices=tuple(text for text, _ in options),
     )
 
 

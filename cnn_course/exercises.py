@@ -22,10 +22,11 @@ import torch
 
 from ._exercise_bank import BANK
 from ._exercise_code import CODE_SPECS
+from ._quiz_bank import QUIZ
 from .formatting import count_words, fmt
 from .lessons import LESSONS
 
-__all__ = ["Exercise", "CheckResult", "EXERCISES", "check", "exercise", "reveal"]
+__all__ = ["Exercise", "CheckResult", "EXERCISES", "Quiz", "check", "exercise", "quiz", "reveal"]
 
 RIGHT, WRONG = "\u2714", "\u2718"  # ✔ и ✘: эти знаки есть в шрифтах DejaVu (в отличие от эмодзи)
 _STYLE = {  # статус → (фон, рамка)
@@ -167,7 +168,7 @@ class CheckResult:
         )
 
 
-_ALL = tuple(Exercise(**item) for item in BANK)
+_ALL = tuple(Exercise(**item) for item in BANK + QUIZ)
 
 EXERCISES = MappingProxyType({e.key: e for e in _ALL})
 
@@ -182,6 +183,42 @@ def exercise(key: str) -> Exercise:
         if key in EXERCISES:
             return EXERCISES[key]
         for ex in EXERCISES.values():
+@dataclass(frozen=True)
+class Quiz:
+    """Вопросы с выбором одного урока из банка вопросов: в Jupyter и в книге — раскрывающиеся варианты."""
+
+    lesson: int
+    items: tuple[Exercise, ...]
+
+    def _repr_html_(self) -> str:
+        return "".join(ex._repr_html_() or "" for ex in self.items)
+
+    def __str__(self) -> str:
+        return "\n\n".join(str(ex) for ex in self.items)
+
+    __repr__ = __str__
+
+
+def quiz(lesson: int) -> Quiz:
+    """Банк вопросов с выбором урока ``lesson`` (номер урока, 1–6): ``cc.quiz(1)`` в конце урока.
+
+    Ответ на любой вопрос можно и вписать: ``cc.check("1.8", 2)``.
+
+    Raises:
+        TypeError: ``lesson`` — не целое число.
+        ValueError: нет урока с таким номером.
+    """
+    if isinstance(lesson, bool) or not isinstance(lesson, int):
+        raise TypeError(f"lesson: ожидался номер урока (целое число), получено {type(lesson).__name__}")
+    found = [les for les in LESSONS if les.number == lesson]
+    if not found:
+        known = ", ".join(str(les.number) for les in LESSONS)
+        raise ValueError(f"lesson: нет урока {lesson}; есть уроки {known}")
+    prefix = found[0].exercise_prefix
+    quiz_keys = {item["key"] for item in QUIZ}
+    return Quiz(lesson, tuple(ex for key, ex in EXERCISES.items() if key in quiz_keys and key.split(".")[0] == prefix))
+
+
             if ex.number == key.strip():
                 return ex
     known = ", ".join(f"{ex.number} ({k})" for k, ex in EXERCISES.items())

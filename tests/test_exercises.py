@@ -491,3 +491,19 @@ def test_size_cases_have_remainders_dilation_and_padding():
     assert any((n + 2 * p - d * (k - 1)) % s for n, k, s, p, d in cases), "нужен пример с остатком"
     assert any((n + 2 * p - d * (k - 1)) % s and p > 0 for n, k, s, p, d in cases)
     assert any((n + 2 * p - d * (k - 1)) % s and d > 1 for n, k, s, p, d in cases)
+
+
+def test_quiz_of_a_lesson_shows_its_bank_questions():
+    from cnn_course import quiz
+    from cnn_course._quiz_bank import QUIZ
+
+    for lesson in LESSONS:
+        q = quiz(lesson.number)
+        keys = [item["key"] for item in QUIZ if item["key"].split(".")[0] == lesson.exercise_prefix]
+        assert [ex.key for ex in q.items] == keys
+        assert all(ex.options for ex in q.items)
+        assert q._repr_html_().count('class="cc-quiz"') == len(keys)
+    with pytest.raises(ValueError, match="нет урока 99"):
+        quiz(99)
+    with pytest.raises(TypeError, match="номер урока"):
+        quiz("1")
