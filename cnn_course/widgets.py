@@ -97,8 +97,12 @@ def _grid_image(image, name: str, seed: int) -> torch.Tensor:
 LABEL_WIDTH = "165px"  # подписи ползунков обозревателей помещаются целиком
 SLIDER_WIDTH = "375px"  # подпись + дорожка ≈ 145 пикс. (≥ 120 — удобно мышью) + число справа
 # Число справа от ползунка в ipywidgets занимает не меньше 71 пикс.; «−4.00» хватает 40 — остальное
-# отдаём дорожке (стиль действует только внутри обозревателей курса).
-_STYLE = "<style>.cc-explorer .widget-readout { min-width: 40px; }</style>"
+# отдаём дорожке. Рисунки — светлые панели: в тёмной теме их отделяет рамка (стиль действует только
+# внутри обозревателей курса).
+_STYLE = (
+    "<style>.cc-explorer .widget-readout { min-width: 40px; }"
+    ".cc-explorer img { border: 1px solid var(--jp-border-color2, #e0e0e0); border-radius: 4px; }</style>"
+)
 
 
 def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider, label=LABEL_WIDTH, width=SLIDER_WIDTH):
