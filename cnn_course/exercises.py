@@ -29,13 +29,6 @@ from .lessons import LESSONS
 __all__ = ["Exercise", "CheckResult", "EXERCISES", "Quiz", "check", "exercise", "quiz", "reveal"]
 
 RIGHT, WRONG = "\u2714", "\u2718"  # ✔ и ✘: эти знаки есть в шрифтах DejaVu (в отличие от эмодзи)
-_STYLE = {  # статус → (фон, рамка)
-    "right": ("#e6f4ea", "#34a853"),
-    "wrong": ("#fdecea", "#d93025"),
-    "pending": ("#f1f3f4", "#9aa0a6"),
-    "invalid": ("#fef7e0", "#f9ab00"),
-    "answer": ("#e8f0fe", "#1a73e8"),
-}
 _MAX_SHOWN = 60  # столько символов чужого ответа показываем в сообщении
 
 
@@ -60,8 +53,6 @@ def _plain(text: str) -> str:
 class Exercise:
     """Одно упражнение: вопрос, верный ответ, типичные ошибки с подсказками.
 
-        stem, choices: у вопроса с выбором — сам вопрос и тексты вариантов (номера с 1); тогда
-            ``question`` — вопрос вместе с вариантами, для показа без HTML.
     Attributes:
         key: внутренний ключ (``'conv.params'``); префикс до точки — урок.
         question, explanation, hint: тексты (Markdown в строке: `код`).
@@ -69,10 +60,10 @@ class Exercise:
         mistakes: пары (неверный ответ, подсказка именно для него); в упражнениях на код
             неверный ответ — функция с типичной ошибкой; в вопросах с выбором — номер варианта.
         tol: относительная точность для дробных ответов; целые сравниваются точно.
+        stem, choices: у вопроса с выбором — сам вопрос и тексты вариантов (номера с 1); тогда
+            ``question`` — вопрос вместе с вариантами, для показа без HTML.
     """
 
-    stem: str = ""
-    choices: tuple[str, ...] = ()
     key: str
     question: str
     answer: object
@@ -80,6 +71,8 @@ class Exercise:
     hint: str
     mistakes: tuple = ()
     tol: float = 1e-6
+    stem: str = ""
+    choices: tuple[str, ...] = ()
 
     @property
     def is_code(self) -> bool:
@@ -112,21 +105,22 @@ class Exercise:
         """
         if not self.options:
             return None  # остальные упражнения показываются как Markdown
+        from .formatting import MUTED_COLOR, callout
+
         why = dict(self.mistakes)
         stem = self.stem
         items = []
         for n, text in self.options:
             right = n == self.answer
             verdict = f"{RIGHT} Верно! {self.explanation}" if right else f"{WRONG} Неверно. {why.get(n, self.hint)}"
-            back, border = _STYLE["right" if right else "wrong"]
+            box = callout("right" if right else "wrong", _inline_html(verdict), style="margin:4px 0 6px 1.2em")
             items.append(
                 f'<details class="cc-option"><summary style="cursor:pointer">{n} — {_inline_html(text)}</summary>'
-                f'<div style="background:{back};border-left:4px solid {border};padding:4px 10px;margin:4px 0 6px 1.2em;'
-                f'border-radius:4px">{_inline_html(verdict)}</div></details>'
+                f"{box}</details>"
             )
         return (
             f'<div class="cc-quiz"><p><b>{self.title}.</b> {_inline_html(stem)}</p>{"".join(items)}'
-            f'<p style="color:#5f6368;font-size:90%">Сначала подумайте, потом раскрывайте: щелчок по варианту '
+            f'<p style="color:{MUTED_COLOR};font-size:90%">Сначала подумайте, потом раскрывайте: щелчок по варианту '
             f"покажет, верен ли он и почему. Или впишите номер ниже и проверьте ответ.</p></div>"
         )
 
@@ -160,12 +154,11 @@ class CheckResult:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        back, border = _STYLE.get(self.status, _STYLE["invalid"])
+        from .formatting import CALLOUT_KINDS, callout
+
         body = "<br>".join(_inline_html(line) for line in (self._mark() + self.message).split("\n"))
-        return (
-            f'<div class="cnn-course-check cnn-course-check-{self.status}" style="background:{back};'
-            f'border-left:4px solid {border};padding:6px 10px;border-radius:4px">{body}</div>'
-        )
+        kind = self.status if self.status in CALLOUT_KINDS else "invalid"
+        return callout(kind, body, css_class=f"cnn-course-check cnn-course-check-{self.status}")
 
 
 _ALL = tuple(Exercise(**item) for item in BANK + QUIZ)
@@ -183,6 +176,13 @@ def exercise(key: str) -> Exercise:
         if key in EXERCISES:
             return EXERCISES[key]
         for ex in EXERCISES.values():
+            if ex.number == key.strip():
+                return ex
+    known = ", ".join(f"{ex.number} ({k})" for k, ex in EXERCISES.items())
+    shown = repr(key) if len(repr(key)) <= _MAX_SHOWN else repr(key)[:_MAX_SHOWN] + "…"
+    raise KeyError(f"Нет упражнения {shown}; есть: {known}")
+
+
 @dataclass(frozen=True)
 class Quiz:
     """Вопросы с выбором одного урока из банка вопросов: в Jupyter и в книге — раскрывающиеся варианты."""
@@ -217,13 +217,6 @@ def quiz(lesson: int) -> Quiz:
     prefix = found[0].exercise_prefix
     quiz_keys = {item["key"] for item in QUIZ}
     return Quiz(lesson, tuple(ex for key, ex in EXERCISES.items() if key in quiz_keys and key.split(".")[0] == prefix))
-
-
-            if ex.number == key.strip():
-                return ex
-    known = ", ".join(f"{ex.number} ({k})" for k, ex in EXERCISES.items())
-    shown = repr(key) if len(repr(key)) <= _MAX_SHOWN else repr(key)[:_MAX_SHOWN] + "…"
-    raise KeyError(f"Нет упражнения {shown}; есть: {known}")
 
 
 _TRIED: set = set()  # ключи упражнений, на которые уже был дан ответ
@@ -318,6 +311,13 @@ def _normalize(value, expected):
         if len(value) != len(expected):
             raise _Bad(f"Ожидался {want}, а в ответе {count_words(len(value), 'число', 'числа', 'чисел')}.")
         items = []
+        for v in value:
+            try:
+                items.append(_number(v))
+            except _Bad as err:
+                raise _Bad(f"Ожидался {want}, но в кортеже {err}.") from None
+        return tuple(items)
+    if isinstance(value, (tuple, list)):
         if (
             isinstance(value, tuple)
             and len(value) == 2
@@ -328,13 +328,6 @@ def _normalize(value, expected):
                 f"Ожидалось одно число, а получен кортеж {_short(value)}: похоже, дробная часть отделена запятой. "
                 "В Python запятая разделяет элементы кортежа, а дробную часть отделяют точкой: `2.72`, а не `2,72`."
             )
-        for v in value:
-            try:
-                items.append(_number(v))
-            except _Bad as err:
-                raise _Bad(f"Ожидался {want}, но в кортеже {err}.") from None
-        return tuple(items)
-    if isinstance(value, (tuple, list)):
         raise _Bad(
             f"Ожидалось одно число, а получен {'кортеж' if isinstance(value, tuple) else 'список'} "
             f"из {count_words(len(value), 'элемента', 'элементов', 'элементов')}."
