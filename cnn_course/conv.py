@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ._validate import as_tuple, check_choice, check_int, check_real, check_tensor, describe
-from .shapes import _same_stride_message, effective_kernel, window_count
+from .sizes import _same_stride_message, effective_kernel, window_count
 
 __all__ = [
     "conv2d_naive",

@@ -10,7 +10,7 @@ from ._validate import check_choice, check_int, check_real, check_tensor, descri
 from .conv import KERNEL_NAMES, classic_kernel, conv2d_im2col, same_padding
 from .formatting import fmt
 from .pooling import POOL_MODES, pool2d_naive
-from .shapes import conv_output_size, effective_kernel, pool_output_size
+from .sizes import conv_output_size, effective_kernel, pool_output_size
 
 MAX_EXPLORER_KERNEL = 15  # больше ядра на рисунке не разобрать
 

@@ -7,6 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._validate import as_tuple, check_bool, check_choice, check_tensor, describe
+from .sizes import pool_output_size
 
 __all__ = ["POOL_MODES", "pool2d_naive", "MinPool1d", "MinPool2d", "MinPool3d"]
 
@@ -129,8 +130,6 @@ class _MinPoolNd(nn.Module):
             raise TypeError(f"{name}: минимум не определён для типа {x.dtype}; преобразуйте x.float()")
         spatial = tuple(x.shape[-n:])
         for size, ki, si, pi, di in zip(spatial, self._k, self._s, self._p, self._d):
-            from .shapes import pool_output_size  # shapes импортирует pooling — импорт здесь
-
             try:
                 pool_output_size(size, ki, si, pi, di, self.ceil_mode)
             except ValueError as err:
