@@ -245,7 +245,7 @@ def _run(args) -> int:
         f"Рецепт {args.recipe}: обучение {result.train_seconds:.1f} с "
         f"(+ чтение картинок {result.preload_seconds:.1f} с) на {result.device}"
     )
-    _say(f"Тест: MSE = {result.test['mse_px']:.3f} пикс², RMSE = {result.test['rmse_px']:.3f} пикс")
+    _say(f"Тест: MSE = {result.test['mse_px']:.3f} пикс.², RMSE = {result.test['rmse_px']:.3f} пикс.")
     if out is not None:
         _save_or_rescue(result, out)
     return 0

@@ -226,7 +226,8 @@ def train_one_epoch(
     model.train()
     total, count, loss_mean, k = 0.0, 0, 0.0, 0
     start = time.perf_counter()
-    bar = tqdm(loader, leave=True, disable=not progress, desc=f"Эпоха {epoch}/{epochs}")
+    # полоса последней эпохи остаётся (итог обучения), остальные исчезают — вывод урока не растёт на эпоху
+    bar = tqdm(loader, leave=epoch == epochs, disable=not progress, desc=f"Эпоха {epoch}/{epochs}")
     for x, y in bar:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if channels_last and x.ndim == 4:
