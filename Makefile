@@ -52,11 +52,11 @@ lab: $(STAMP) $(LAB_SETTINGS)
 # Все проверки: тесты пакета, уроки в проверочном режиме (nbval), уроки в обычном режиме ученика
 # (время и память, tests/test_lessons_run.py), браузер, книга.
 test: $(DEV_STAMP) lint
-	CNN_COURSE_FAST=1 $(BIN)/python -m pytest
+	CNN_COURSE_MODE=smoke $(BIN)/python -m pytest
 
 # Быстрая проверка при работе над кодом: без обычного режима уроков, браузера и книги.
 test-quick: $(DEV_STAMP)
-	CNN_COURSE_FAST=1 $(BIN)/python -m pytest -m "not lessons and not browser"
+	CNN_COURSE_MODE=smoke $(BIN)/python -m pytest -m "not lessons and not browser"
 
 # Стиль кода: ruff (проверка и формат) по пакету, тестам, инструментам и урокам.
 lint: $(DEV_STAMP)

@@ -3,11 +3,12 @@
 Один переключатель — переменная окружения ``CNN_COURSE_MODE``:
 
 - ``smoke`` — проверочный прогон (его запускают тесты): крошечные наборы, секунды на урок;
-  то же включает старая переменная ``CNN_COURSE_FAST=1``;
 - ``default`` — обычный режим ученика (ничего не задано, его открывает ``make lab``): каждый урок
   за минуты на двух ядрах CPU в пределах 3 ГБ памяти, с настоящими результатами;
-- ``lecture`` — полные размеры лекции (5 эпох на 10 000 картинок); то же включает
-  ``CNN_COURSE_FULL=1``.
+- ``lecture`` — полные размеры лекции (5 эпох на 10 000 картинок).
+
+Старые переменные ``CNN_COURSE_FAST`` и ``CNN_COURSE_FULL`` больше не действуют: если одна из них
+задана, :func:`run_mode` отказывается и говорит, чем её заменить, — чтобы режим не сменился молча.
 """
 
 from __future__ import annotations
@@ -22,15 +23,11 @@ MODES = ("smoke", "default", "lecture")
 MODE_NAMES = {"smoke": "проверочный", "default": "обычный", "lecture": "лекционный"}
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
-
-
 def run_mode() -> str:
     """Режим запуска: ``'smoke'``, ``'default'`` или ``'lecture'`` (см. описание модуля).
 
     Raises:
-        ValueError: в ``CNN_COURSE_MODE`` неизвестное имя или заданы противоречащие переменные.
+        ValueError: в ``CNN_COURSE_MODE`` неизвестное имя или задана старая переменная режима.
     """
     raw = os.environ.get("CNN_COURSE_MODE", "").strip().lower()
     if raw and raw not in MODES:
@@ -38,19 +35,13 @@ def run_mode() -> str:
             f"CNN_COURSE_MODE: ожидалось одно из {list(MODES)}, получено {raw!r}. "
             "Исправьте переменную окружения или удалите её (тогда режим обычный)."
         )
-    fast, full = _flag("CNN_COURSE_FAST"), _flag("CNN_COURSE_FULL")
-    if fast and full:
-        raise ValueError(
-            "Заданы сразу CNN_COURSE_FAST и CNN_COURSE_FULL: выберите один режим "
-            "(или задайте CNN_COURSE_MODE=smoke|default|lecture)."
-        )
-    implied = "smoke" if fast else "lecture" if full else ""
-    if raw and implied and raw != implied:
-        raise ValueError(
-            f"CNN_COURSE_MODE={raw!r} противоречит {'CNN_COURSE_FAST' if fast else 'CNN_COURSE_FULL'}: "
-            "оставьте одну переменную."
-        )
-    return raw or implied or "default"
+    for old, mode in (("CNN_COURSE_FAST", "smoke"), ("CNN_COURSE_FULL", "lecture")):
+        if old in os.environ:
+            raise ValueError(
+                f"Переменная {old} больше не используется: удалите её и задайте CNN_COURSE_MODE={mode} "
+                "(режимы: smoke, default, lecture)."
+            )
+    return raw or "default"
 
 
 def by_mode(*, smoke, default, lecture=None, mode: str | None = None):

@@ -72,7 +72,7 @@ def jupyterlab(root_dir: Path, work: Path):
     port, token = free_port(), secrets.token_hex(16)
     env = dict(
         os.environ,
-        CNN_COURSE_FAST="1",
+        CNN_COURSE_MODE="smoke",
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"),
         JUPYTER_CONFIG_DIR=str(work / "config"),

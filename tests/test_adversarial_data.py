@@ -505,7 +505,7 @@ def test_cli_ctrl_c_gives_130_and_leaves_nothing(tmp_path):
             "--n-test",
             "10",
         ],
-        env={**os.environ, "CNN_COURSE_FAST": "1"},
+        env={**os.environ, "CNN_COURSE_MODE": "smoke"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -52,7 +52,6 @@ def test_get_lesson_and_start_lesson(capsys, monkeypatch):
         get_lesson(9)
     with pytest.raises(TypeError, match="номер урока"):
         get_lesson(None)
-    monkeypatch.delenv("CNN_COURSE_FAST", raising=False)
     monkeypatch.setenv("CNN_COURSE_MODE", "default")
     assert cc.start_lesson(4) == "default"
     out = capsys.readouterr().out

@@ -9,11 +9,10 @@ from cnn_course.settings import by_mode, run_mode
     "env,mode",
     [
         ({}, "default"),
-        ({"CNN_COURSE_FAST": "1"}, "smoke"),
-        ({"CNN_COURSE_FAST": "0"}, "default"),
-        ({"CNN_COURSE_FULL": "1"}, "lecture"),
+        ({"CNN_COURSE_MODE": "smoke"}, "smoke"),
         ({"CNN_COURSE_MODE": "lecture"}, "lecture"),
-        ({"CNN_COURSE_MODE": "Smoke ", "CNN_COURSE_FAST": "1"}, "smoke"),
+        ({"CNN_COURSE_MODE": "Smoke "}, "smoke"),
+        ({"CNN_COURSE_MODE": ""}, "default"),
     ],
 )
 def test_run_mode(monkeypatch, env, mode):
@@ -30,8 +29,9 @@ def test_run_mode(monkeypatch, env, mode):
     "env,match",
     [
         ({"CNN_COURSE_MODE": "fast"}, "CNN_COURSE_MODE"),
-        ({"CNN_COURSE_FAST": "1", "CNN_COURSE_FULL": "1"}, "сразу"),
-        ({"CNN_COURSE_MODE": "default", "CNN_COURSE_FAST": "1"}, "противоречит"),
+        ({"CNN_COURSE_FAST": "1"}, "CNN_COURSE_MODE=smoke"),
+        ({"CNN_COURSE_FULL": "1"}, "CNN_COURSE_MODE=lecture"),
+        ({"CNN_COURSE_MODE": "default", "CNN_COURSE_FAST": "0"}, "больше не используется"),
     ],
 )
 def test_run_mode_rejects_contradictions(monkeypatch, env, match):

@@ -166,8 +166,6 @@ def run_all(mode: str, keys: list[str], out: Path | None, timeout: int) -> list[
     """Прогоняет уроки ``keys`` (пусто — все) в режиме ``mode``; печатает таблицу."""
     import nbformat
 
-    os.environ.pop("CNN_COURSE_FAST", None)
-    os.environ.pop("CNN_COURSE_FULL", None)
     os.environ["CNN_COURSE_MODE"] = mode
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     lessons = [get_lesson(int(k) if str(k).isdigit() else k) for k in keys] if keys else list(LESSONS)
