@@ -277,7 +277,9 @@ def _render_kernel(controls, views, data) -> None:
     kernel = torch.tensor([[controls[f"w{r}{c}"].value for c in range(3)] for r in range(3)])
     act = controls["activation"].value
     out = filter_image(data["image_data"], kernel, bias=controls["bias"].value, act=act)
+    rows = " | ".join(" ".join(_weight_text(v) for v in row) for row in kernel.tolist())
     views["stats"].value = _wrapped(
+        f"Ядро по строкам: {rows}; смещение b = {_weight_text(controls['bias'].value)}.<br>"
         f"Карта признаков: min = {fmt(float(out.min()), 3)}, max = {fmt(float(out.max()), 3)}, "
         f"среднее = {fmt(float(out.mean()), 3)}"
     )
@@ -300,6 +302,12 @@ def _render_kernel(controls, views, data) -> None:
 
 
 _ACT_TITLES = {"none": "нет", "relu": "ReLU", "sigmoid": "сигмоида", "tanh": "tanh"}
+
+
+def _weight_text(value: float) -> str:
+    """Вес ползунка по-русски без лишних нулей: 1, −0,25, 0,5 (ползунки сами числа не показывают —
+    их подпись в ipywidgets всегда с десятичной точкой)."""
+    return fmt(round(float(value), 2), 2).rstrip("0").rstrip(",")
 
 
 def kernel_editor(image=None, size: int = 160) -> Explorer:
@@ -344,7 +352,7 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
             step=0.25,
             description=f"w{r + 1}{c + 1}",
             continuous_update=False,
-            readout_format=".2f",
+            readout=False,  # число по-русски — в строке под ползунками
             style={"description_width": "28px"},
             layout=widgets.Layout(width="auto", min_width="215px"),
         )
@@ -352,6 +360,7 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
         for c in range(3)
     }
     controls["bias"] = _slider("смещение (bias)", 0.0, -1.0, 1.0, 0.05, widgets.FloatSlider, label="120px")
+    controls["bias"].readout = False
     controls["activation"] = widgets.Dropdown(
         options=[(_ACT_TITLES[a], a) for a in ACTIVATIONS],
         value="none",
