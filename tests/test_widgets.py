@@ -108,6 +108,9 @@ def test_kernel_editor_reacts():
     assert "min = 0,000" in stats.value
     w.controls["bias"].value = 0.5
     assert (stats.value, bytes(picture.value)) != after_preset
+    # числа ползунков — по-русски в строке статистики, сами ползунки их не показывают (там была бы точка)
+    assert "Ядро по строкам: −1 0 1 | −2 0 2 | −1 0 1; смещение b = 0,5" in stats.value
+    assert not any(getattr(c, "readout", False) for name, c in w.controls.items() if name != "activation")
     before_center = (stats.value, bytes(picture.value))
     w.controls["w11"].value = 2.0  # центральный вес ядра: показанная карта должна измениться
     assert (stats.value, bytes(picture.value)) != before_center and bytes(picture.value).startswith(b"\x89PNG")
