@@ -54,9 +54,10 @@ lab: $(STAMP) $(LAB_SETTINGS)
 test: $(DEV_STAMP) lint
 	CNN_COURSE_MODE=smoke $(BIN)/python -m pytest
 
-# Быстрая проверка при работе над кодом: без обычного режима уроков, браузера и книги.
+# Быстрая проверка при работе над кодом: только тесты пакета — без уроков (ни nbval, ни обычного
+# режима), браузера, книги и медленных (настоящие сигналы, обучение, несколько процессов).
 test-quick: $(DEV_STAMP)
-	CNN_COURSE_MODE=smoke $(BIN)/python -m pytest -m "not lessons and not browser"
+	CNN_COURSE_MODE=smoke $(BIN)/python -m pytest tests -m "not lessons and not browser and not slow"
 
 # Стиль кода: ruff (проверка и формат) по пакету, тестам, инструментам и урокам.
 lint: $(DEV_STAMP)

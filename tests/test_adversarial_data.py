@@ -491,6 +491,7 @@ def test_cli_train_on_broken_first_image(small, tmp_path, damage):
     _no_traceback_russian(cli("train-sun", "--data", root, "--device", "cpu", timeout=60))
 
 
+@pytest.mark.slow
 def test_cli_ctrl_c_gives_130_and_leaves_nothing(tmp_path):
     proc = subprocess.Popen(
         [

@@ -155,6 +155,7 @@ def test_clear_errors_for_broken_datasets(tmp_path, sun_root):
     assert read_labels(sun_root / "test")["sun_reg_1.png"]
 
 
+@pytest.mark.slow
 def test_lecture_code_runs_unchanged(tmp_path):
     """Код лекции (класс SunDataset, модель, цикл обучения, тест) — без единой правки."""
     make_sun_dataset(tmp_path / "dataset_reg", n_train=32, n_test=10, seed=1, progress=False)
@@ -172,6 +173,7 @@ def test_lecture_code_runs_unchanged(tmp_path):
     assert meta == {}
 
 
+@pytest.mark.slow
 def test_cli_generates_the_dataset(tmp_path):
     out = subprocess.run(
         [

@@ -330,6 +330,7 @@ def small_sun(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_fast_recipe_learns_on_a_small_dataset(small_sun, tmp_path):
     result = train_sun(small_sun, "fast", epochs=10, progress=False, out=tmp_path / "fast.pt")
     assert result.test["rmse_px"] < 3, result.test  # случайное угадывание даёт ≈ 55 пикс
@@ -342,6 +343,7 @@ def test_fast_recipe_learns_on_a_small_dataset(small_sun, tmp_path):
     assert meta["recipe"] == "fast"
 
 
+@pytest.mark.slow
 def test_lecture_recipe_runs_through_the_toolkit(small_sun):
     result = train_sun(small_sun, "lecture", epochs=1, progress=False)
     assert math.isfinite(result.test["mse_px"]) and result.history.img_per_s[0] > 0

@@ -147,6 +147,7 @@ def test_offline_without_file_gives_random_weights_and_says_so_once(tmp_path, mo
     assert not load_pretrained_vgg("vgg11", download=False, verbose=False).pretrained
 
 
+@pytest.mark.slow
 def test_broken_download_and_broken_file_fall_back(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     seen = {}
