@@ -8,16 +8,18 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-HASH   := $(shell $(PYTHON) -c "import hashlib;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
+HASH   := $(shell $(PYTHON) -c "import hashlib;print(hashlib.sha256(open('pyproject.toml','rb').read()+open('constraints.txt','rb').read()).hexdigest()[:16])")
+# точные версии, с которыми курс проверен (диапазоны — в pyproject.toml)
+PIN    := -c constraints.txt
 STAMP  := $(VENV)/.runtime-$(HASH)
 DEV_STAMP := $(VENV)/.dev-$(HASH)
 TORCH ?=
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
-# torch и torchvision с диапазонами версий из pyproject.toml (одно место для версий)
-TORCH_REQS = $(shell $(PYTHON) -c "import tomllib;d=tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'];print(' '.join(repr(r) for r in d if r.split('>')[0] in ('torch','torchvision')))")
+# torch и torchvision — ровно тех версий, что в constraints.txt (индекс PyTorch других пакетов не ставит)
+TORCH_REQS = $(shell grep -E '^(torch|torchvision)==' constraints.txt)
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab lab-settings test test-quick lint fmt strip lessons setup setup-dev bench bench-sun book clean
+.PHONY: constraints lab lab-settings test test-quick lint fmt strip lessons setup setup-dev bench bench-sun book clean
 
 setup: $(STAMP)
 setup-dev: $(DEV_STAMP)
@@ -27,15 +29,20 @@ $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet pip
 	$(if $(filter cpu,$(TORCH)),$(BIN)/python -m pip install --quiet --index-url $(TORCH_INDEX) $(TORCH_REQS))
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet $(PIN) -e .
 	rm -f $(VENV)/.runtime-* $(VENV)/.installed-*
 	touch $(STAMP)
 
 # Инструменты разработчика: pytest, playwright, ruff, sphinx (extras «dev»).
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet $(PIN) -e ".[dev]"
 	rm -f $(VENV)/.dev-*
 	touch $(DEV_STAMP)
+
+# Записать в constraints.txt версии из нынешнего .venv (после обновления зависимостей и зелёного make test).
+constraints: $(DEV_STAMP)
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | sed -E 's/\+[a-z0-9.]+$$//'; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 # Настройки JupyterLab курса — в окружении (не в домашней папке ученика): состояние виджетов
 # сохраняется в блокноте (обозреватели видны после повторного открытия), без всплывающих новостей.

@@ -155,25 +155,45 @@ def test_make_lab_installs_the_runtime_only_and_test_adds_dev(tmp_path):
     """Сухой прогон (make -n) в пустом окружении: ученику — без pytest и sphinx, проверкам — с ними."""
     venv = f"VENV={tmp_path / '.venv'}"
     lab, test = _make("-n", "lab", venv), _make("-n", "test", venv)
-    assert "pip install --quiet -e .\n" in lab and ".[dev]" not in lab and "download.pytorch.org" not in lab
-    assert "pip install --quiet -e .\n" in test and 'pip install --quiet -e ".[dev]"' in test
+    pinned = "pip install --quiet -c constraints.txt"
+    assert f"{pinned} -e .\n" in lab and ".[dev]" not in lab and "download.pytorch.org" not in lab
+    assert f"{pinned} -e .\n" in test and f'{pinned} -e ".[dev]"' in test
     for target in ("lint", "book", "test-quick"):
         assert ".[dev]" in _make("-n", target, venv), f"make {target} без инструментов разработчика"
 
 
 def test_make_lab_torch_cpu_takes_torch_from_the_pytorch_index(tmp_path):
-    """TORCH=cpu: сначала torch и torchvision (диапазоны из pyproject.toml) из индекса PyTorch без CUDA.
+    """TORCH=cpu: сначала torch и torchvision (версии из constraints.txt) из индекса PyTorch без CUDA.
 
     Сам индекс отсюда недоступен — проверяется только команда, которую строит Makefile.
     """
     lines = _make("-n", "lab", "TORCH=cpu", f"VENV={tmp_path / '.venv'}").splitlines()
     [cpu] = [n for n, line in enumerate(lines) if "--index-url" in line]
-    runtime = lines.index(next(line for line in lines if line.endswith("pip install --quiet -e .")))
+    runtime = lines.index(next(line for line in lines if line.endswith("-c constraints.txt -e .")))
     assert cpu < runtime, "torch без CUDA ставится до остальных зависимостей"
     words = shlex.split(lines[cpu])
     assert words[words.index("--index-url") + 1] == "https://download.pytorch.org/whl/cpu"
-    wanted = {n: spec for n, spec in _pip_deps(dev=False).items() if n in ("torch", "torchvision")}
+    wanted = {n: spec for n, spec in _constraints().items() if n in ("torch", "torchvision")}
     assert dict(_split(w) for w in words[words.index("--index-url") + 2 :]) == wanted
+    assert set(wanted) == {"torch", "torchvision"}
+
+
+def _constraints() -> dict[str, str]:
+    lines = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    return dict(_split(line) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_constraints_pin_every_dependency_inside_its_range():
+    """constraints.txt — точные версии (==, без меток вроде +cu130, которых нет на PyPI) каждой
+    зависимости из pyproject.toml, и каждая попадает в свой диапазон."""
+    from packaging.specifiers import SpecifierSet
+
+    pins = _constraints()
+    for name, spec in _pip_deps().items():
+        name = name.split("[")[0]
+        assert name in pins, f"{name}: нет точной версии в constraints.txt"
+        assert pins[name].startswith("==") and "+" not in pins[name], (name, pins[name])
+        assert pins[name][2:] in SpecifierSet(spec), f"{name}{pins[name]} вне диапазона {spec} из pyproject.toml"
 
 
 def test_make_lab_configures_jupyterlab_in_the_environment(tmp_path):
