@@ -11,6 +11,9 @@ import errno
 import math
 import numbers
 import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TypeVar, cast
 
 import torch
 
@@ -37,8 +40,10 @@ MAX_IMAGE_SIDE = 20000
 MAX_IMAGE_PIXELS = 60_000_000
 MAX_ASPECT = 20
 
+_T = TypeVar("_T")
 
-def describe(value, limit: int = 80) -> str:
+
+def describe(value: object, limit: int = 80) -> str:
     """Короткое описание значения для сообщения об ошибке (длинный repr обрезается)."""
     if isinstance(value, torch.Tensor):
         return f"тензор формы {tuple(value.shape)} ({value.dtype})"
@@ -51,7 +56,7 @@ def describe(value, limit: int = 80) -> str:
     return f"{text} (тип {type(value).__name__})"
 
 
-def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Проверяет, что ``value`` — целое число в [``minimum``, ``maximum``], и возвращает его.
 
     Raises:
@@ -74,7 +79,12 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
 
 
 def check_real(
-    value, name: str, *, minimum: float | None = None, maximum: float | None = None, strict_minimum: bool = False
+    value: object,
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    strict_minimum: bool = False,
 ) -> float:
     """Проверяет, что ``value`` — конечное вещественное число в границах, и возвращает float.
 
@@ -99,7 +109,7 @@ def check_real(
     return value
 
 
-def check_bool(value, name: str) -> bool:
+def check_bool(value: object, name: str) -> bool:
     """Проверяет, что ``value`` — True или False (строка 'no' не считается ложью).
 
     Raises:
@@ -112,7 +122,7 @@ def check_bool(value, name: str) -> bool:
     raise TypeError(f"{name}: ожидалось True или False, получено {describe(value)}")
 
 
-def check_path(value, name: str):
+def check_path(value: object, name: str) -> Path:
     """Проверяет путь: строка или ``os.PathLike``, не пустой, без нулевого символа.
 
     Returns:
@@ -122,8 +132,6 @@ def check_path(value, name: str):
         TypeError: не строка и не путь (например, None).
         ValueError: пустая строка или символ NUL.
     """
-    from pathlib import Path
-
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"{name}: ожидался путь (строка или pathlib.Path), получено {describe(value)}")
     text = os.fspath(value)
@@ -139,7 +147,7 @@ def check_path(value, name: str):
 MAX_NAME_BYTES = 255  # предел длины имени файла (ext4, APFS, NTFS)
 
 
-def check_name_length(path, name: str, reserve: int = 0) -> None:
+def check_name_length(path: str | os.PathLike[str], name: str, reserve: int = 0) -> None:
     """Имя последней части пути с запасом ``reserve`` байт (под временные имена) умещается в 255 байт.
 
     Raises:
@@ -172,7 +180,8 @@ _ERRNO_TEXT = {
 
 def os_error_text(err: OSError) -> str:
     """Причина ошибки ввода-вывода по-русски (с именем файла, если оно известно)."""
-    text = _ERRNO_TEXT.get(err.errno) or err.strerror or str(err)
+    known = _ERRNO_TEXT.get(err.errno) if err.errno is not None else None
+    text = known or err.strerror or str(err)
     return f"{text}: {err.filename}" if err.filename else text
 
 
@@ -222,7 +231,7 @@ def check_image_size(
         )
 
 
-def as_tuple(value, n: int, name: str, *, minimum: int = 0, maximum: int | None = None) -> tuple[int, ...]:
+def as_tuple(value: object, n: int, name: str, *, minimum: int = 0, maximum: int | None = None) -> tuple[int, ...]:
     """Приводит ``value`` (число или последовательность из ``n`` чисел) к кортежу длины ``n``.
 
     Например, ``as_tuple(3, 2, "stride") == (3, 3)``, ``as_tuple((1, 2), 2, "stride") == (1, 2)``.
@@ -239,7 +248,7 @@ def as_tuple(value, n: int, name: str, *, minimum: int = 0, maximum: int | None 
 
 
 def check_tensor(
-    x, name: str, ndim: int, layout: str, *, floating: bool = True, nonempty: bool = False
+    x: object, name: str, ndim: int, layout: str, *, floating: bool = True, nonempty: bool = False
 ) -> torch.Tensor:
     """Проверяет, что ``x`` — тензор с ``ndim`` измерениями (``layout`` — их смысл, например "(N, C, H, W)").
 
@@ -274,8 +283,8 @@ def check_tensor(
     return x
 
 
-def check_choice(value, name: str, choices) -> str:
-    """Проверяет, что ``value`` — одно из ``choices``.
+def check_choice(value: object, name: str, choices: Iterable[_T]) -> _T:
+    """Проверяет, что ``value`` — одно из ``choices``, и возвращает его.
 
     Raises:
         TypeError: варианты — строки, а пришла не строка.
@@ -291,4 +300,4 @@ def check_choice(value, name: str, choices) -> str:
             if close:
                 hint = f". Может быть, {close[0]!r}? (регистр и пробелы важны)"
         raise ValueError(f"{name}: ожидалось одно из {choices}, получено {describe(value, 60)}{hint}")
-    return value
+    return cast(_T, value)  # value среди choices — значит, того же типа

@@ -8,6 +8,7 @@ import pickle
 import uuid
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -19,7 +20,7 @@ MAX_CHECKPOINT_BYTES = 2 * 2**30  # 2 ГБ: VGG-16 — 528 МБ; больше �
 __all__ = ["save_checkpoint", "load_checkpoint", "check_checkpoint_path"]
 
 
-def _plain(value, depth: int = 0) -> bool:
+def _plain(value: object, depth: int = 0) -> bool:
     """Простое значение для meta: числа, строки, bool, None, списки и словари из них."""
     if depth > 20:
         return False
@@ -32,7 +33,7 @@ def _plain(value, depth: int = 0) -> bool:
     return False
 
 
-def check_checkpoint_path(path, name: str = "path") -> Path:
+def check_checkpoint_path(path: str | Path, name: str = "path") -> Path:
     """Проверяет путь будущей контрольной точки до долгой работы (обучения): не папка, родитель не файл,
     имя умещается в 255 байт.
 
@@ -52,7 +53,7 @@ def check_checkpoint_path(path, name: str = "path") -> Path:
     return path
 
 
-def save_checkpoint(path, model: nn.Module, **meta) -> Path:
+def save_checkpoint(path: str | Path, model: nn.Module, **meta: Any) -> Path:
     """Сохраняет ``{'state_dict': …, 'meta': {…}}`` атомарно (временный файл + переименование).
 
     Временный файл — новый, с уникальным коротким именем (``.<PID>.<случайное>.pt-tmp`` рядом с
@@ -117,7 +118,7 @@ def _check_archive(path: Path) -> None:
         raise ValueError(f"{path}: записи архива объявляют больше данных, чем в файле — файл повреждён")
 
 
-def load_checkpoint(path, model: nn.Module, *, map_location="cpu") -> dict:
+def load_checkpoint(path: str | Path, model: nn.Module, *, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Загружает веса в ``model`` (безопасно: ``weights_only=True``) и возвращает meta.
 
     Понимает и файл :func:`save_checkpoint`, и «голый» state_dict, как ``model_sun.tar`` лекции.

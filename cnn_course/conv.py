@@ -38,7 +38,9 @@ def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def _prepare(x, weight, bias, stride, padding, dilation):
+def _prepare(
+    x: object, weight: object, bias: torch.Tensor | None, stride: object, padding: object, dilation: object
+) -> tuple[torch.Tensor, torch.Tensor | None, tuple[int, ...], tuple[int, ...], tuple[int, int], tuple[int, int]]:
     """Проверяет аргументы свёртки и дополняет вход нулями.
 
     Returns:
@@ -106,7 +108,14 @@ def _prepare(x, weight, bias, stride, padding, dilation):
     return x_pad, bias, stride, dilation, (kh, kw), (out_h, out_w)
 
 
-def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torch.Tensor:
+def conv2d_naive(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> torch.Tensor:
     """Двумерная свёртка циклами — прямо по формуле лекции (то же, что ``F.conv2d``, groups=1).
 
     Для каждого примера n, фильтра f и позиции (i, j) выхода
@@ -155,7 +164,14 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torch
     return out
 
 
-def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1) -> torch.Tensor:
+def conv2d_im2col(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> torch.Tensor:
     """Двумерная свёртка без циклов: im2col (окна → столбцы матрицы) и одно умножение матриц.
 
     Идея: каждое окно входа (C, KH, KW), на которое ложится ядро, вытягиваем в строку
@@ -259,7 +275,7 @@ def activation(z: torch.Tensor, name: str) -> torch.Tensor:
     return z
 
 
-def filter_image(image, kernel, bias: float = 0.0, act: str = "none") -> torch.Tensor:
+def filter_image(image: torch.Tensor, kernel: torch.Tensor, bias: float = 0.0, act: str = "none") -> torch.Tensor:
     """Применяет одно ядро к картинке в оттенках серого: ``σ(свёртка + bias)``, размер сохраняется.
 
     Args:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+from collections.abc import Iterator
 
 from .formatting import callout, show_html
 
@@ -31,7 +32,7 @@ def expect_error(
     match: str | None = None,
     *,
     title: str = "Ошибка, как и ожидалось",
-):
+) -> Iterator[None]:
     """Контекст для демонстрации ошибки: показывает её сообщение и проверяет, что она была.
 
     Пример::

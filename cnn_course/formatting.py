@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import SupportsFloat
 
 __all__ = [
     "THIN_NBSP",
@@ -42,7 +43,7 @@ def _group(digits: str) -> str:
     return THIN_NBSP.join(parts)
 
 
-def fmt(value, digits: int | None = None, unit: str | None = None) -> str:
+def fmt(value: SupportsFloat, digits: int | None = None, unit: str | None = None) -> str:
     """Число по-русски: группы разрядов, десятичная запятая, знак «−», единица через неразрывный пробел.
 
     Args:
@@ -81,7 +82,7 @@ def fmt(value, digits: int | None = None, unit: str | None = None) -> str:
     return text + (NBSP + unit if unit else "")
 
 
-def fmt_percent(share, digits: int = 0) -> str:
+def fmt_percent(share: SupportsFloat, digits: int = 0) -> str:
     """Доля как проценты: ``fmt_percent(0.743) == '74 %'`` (с неразрывным пробелом перед «%»)."""
     if hasattr(share, "item") and callable(share.item):
         share = share.item()
@@ -90,7 +91,7 @@ def fmt_percent(share, digits: int = 0) -> str:
     return fmt(float(share) * 100, digits, "%")
 
 
-def plural(n, one: str, few: str, many: str) -> str:
+def plural(n: float, one: str, few: str, many: str) -> str:
     """Форма слова, согласованная с числом: 1 клетка, 2 клетки, 5 клеток, 21 клетка, 1,5 клетки.
 
     Args:
@@ -109,7 +110,7 @@ def plural(n, one: str, few: str, many: str) -> str:
     return many
 
 
-def count_words(n, one: str, few: str, many: str) -> str:
+def count_words(n: float, one: str, few: str, many: str) -> str:
     """Число и согласованное слово: ``count_words(2, 'клетка', 'клетки', 'клеток') == '2 клетки'``."""
     return f"{fmt(n)}{NBSP}{plural(n, one, few, many)}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn as nn
@@ -22,7 +23,7 @@ __all__ = [
 
 
 @contextlib.contextmanager
-def seeded(seed: int | None):
+def seeded(seed: int | None) -> Iterator[None]:
     """Контекст: внутри него веса инициализируются от зерна ``seed``, снаружи ГСЧ torch не меняется.
 
     ``seed=None`` — ничего не делает (обычная случайная инициализация).
@@ -159,7 +160,7 @@ class _VGG(nn.Module):
 
 
 def make_vgg(
-    cfg,
+    cfg: str | Sequence[int | str],
     in_channels: int = 3,
     num_outputs: int = 1000,
     batch_norm: bool = False,
@@ -227,7 +228,8 @@ def make_vgg(
         for m in model.modules():  # инициализация как в torchvision
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                nn.init.zeros_(m.bias)
+                if m.bias is not None:  # свёртки выше всегда со смещением; проверка — для mypy
+                    nn.init.zeros_(m.bias)
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)

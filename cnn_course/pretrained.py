@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torchvision
 from PIL import Image
+from torchvision.models import WeightsEnum
 
 from ._validate import check_bool, check_choice, check_image_size, check_int, check_real, describe
 from .formatting import ERROR_COLOR, callout, fmt, show_html
@@ -51,12 +52,12 @@ class LoadedVGG(NamedTuple):
     """
 
     model: nn.Module
-    weights: object
+    weights: WeightsEnum
     pretrained: bool
     message: str
 
 
-def weights_for(name: str):
+def weights_for(name: str) -> WeightsEnum:
     """Перечисление весов torchvision по имени модели: ``'vgg16'`` → ``VGG16_Weights.DEFAULT``."""
     check_choice(name, "name", VGG_NAMES)
     enum_name = name.upper() + "_Weights"  # vgg16_bn → VGG16_BN_Weights
@@ -212,7 +213,9 @@ def _wrap(message: str, width: int = 100) -> str:
     return textwrap.fill(message, width, break_long_words=False, break_on_hyphens=False)
 
 
-def classify_image(model: nn.Module, image, weights, topk: int = 5) -> list[tuple[str, float]]:
+def classify_image(
+    model: nn.Module, image: Image.Image | torch.Tensor, weights: WeightsEnum, topk: int = 5
+) -> list[tuple[str, float]]:
     """Классифицирует одну картинку моделью ImageNet.
 
     Картинка проходит через официальные преобразования весов (``weights.transforms()``:
@@ -310,7 +313,7 @@ def upload_error_text(name: str, err: Exception) -> str:
 THUMBNAIL_SIDE = 224  # сторона превью загруженной картинки, CSS-пиксели
 
 
-def thumbnail_png(image) -> tuple[bytes, int]:
+def thumbnail_png(image: Image.Image) -> tuple[bytes, int]:
     """PNG-превью картинки PIL (сторона до THUMBNAIL_SIDE CSS-пикселей, плотность 2×) и его ширина."""
     import io
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+from typing import TypeVar
 
 import torch
 
@@ -21,6 +22,8 @@ __all__ = ["MODES", "MODE_NAMES", "run_mode", "by_mode", "get_device"]
 
 MODES = ("smoke", "default", "lecture")
 MODE_NAMES = {"smoke": "проверочный", "default": "обычный", "lecture": "лекционный"}
+
+_T = TypeVar("_T")
 
 
 def run_mode() -> str:
@@ -44,7 +47,7 @@ def run_mode() -> str:
     return raw or "default"
 
 
-def by_mode(*, smoke, default, lecture=None, mode: str | None = None):
+def by_mode(*, smoke: _T, default: _T, lecture: _T | None = None, mode: str | None = None) -> _T:
     """Значение для текущего режима: ``by_mode(smoke=1, default=3, lecture=5)``.
 
     Args:

@@ -29,7 +29,7 @@ def window_count(padded_size: int, kernel_size: int, stride: int = 1, dilation: 
     return (padded_size - effective) // stride + 1
 
 
-def _same_stride_message(stride) -> str:
+def _same_stride_message(stride: int | tuple[int, ...]) -> str:
     return (
         f"padding='same' в PyTorch работает только при stride=1, получено stride={stride}. "
         "Сам по себе «same» с шагом возможен (в Keras/TensorFlow он даёт выход ⌈H / stride⌉, "
@@ -38,7 +38,7 @@ def _same_stride_message(stride) -> str:
     )
 
 
-def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1) -> int:
+def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1) -> int:
     """Размер выхода свёртки по одной оси (как у ``nn.Conv1d/2d/3d``).
 
     ``out = (size + 2·padding - dilation·(kernel_size - 1) - 1) // stride + 1``
@@ -83,7 +83,14 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1) -> int:
     return out
 
 
-def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> int:
+def pool_output_size(
+    size: int,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
     """Размер выхода пулинга по одной оси (как у ``nn.MaxPool1d/2d/3d``, ``nn.AvgPool1d/2d``).
 
     ``out = floor_or_ceil((size + 2·padding - dilation·(kernel_size - 1) - 1) / stride) + 1``;
