@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import torch
 import torch.nn as nn
+from torch.utils.hooks import RemovableHandle
 
 from ._validate import check_bool, check_int, describe
 from .formatting import fmt, plural
@@ -130,7 +133,7 @@ _WINDOWED = (
 )
 
 
-def _first(v):
+def _first(v: int | Sequence[int]) -> int:
     return v[0] if isinstance(v, (tuple, list)) else v
 
 
@@ -140,7 +143,7 @@ def _is_stop(layer: nn.Module) -> bool:
     return isinstance(layer, _STOP + (SoftArgmax2d,))
 
 
-def _apply_layer(layer: nn.Module, state):
+def _apply_layer(layer: nn.Module, state: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
     """Новое поле (start, size, jump) после слоя; None — слой смешивает всё (дальше поле = весь вход)."""
     if state is None or _is_stop(layer):
         return None
@@ -166,7 +169,7 @@ def _apply_layer(layer: nn.Module, state):
     )
 
 
-def _flatten_layers(item, out: list) -> list:
+def _flatten_layers(item: object, out: list[nn.Module]) -> list[nn.Module]:
     """Слои по порядку применения: списки и ``nn.Sequential`` раскрываются (и вложенные), лист — слой.
 
     Модель со своим ``forward`` не раскрывается, а отвергается: по объявлению слоёв не видно, как
@@ -178,7 +181,7 @@ def _flatten_layers(item, out: list) -> list:
     elif not isinstance(item, nn.Module):
         raise TypeError(f"receptive_field: ожидались слои nn.Module, получено {describe(item)}")
     elif type(item).forward is nn.Sequential.forward:
-        for layer in item:
+        for layer in cast(nn.Sequential, item):  # forward как у Sequential — значит, это Sequential
             _flatten_layers(layer, out)
     elif list(item.children()):
         raise TypeError(
@@ -191,7 +194,7 @@ def _flatten_layers(item, out: list) -> list:
     return out
 
 
-def receptive_field(model_or_layers) -> ReceptiveField:
+def receptive_field(model_or_layers: nn.Module | Sequence[nn.Module]) -> ReceptiveField:
     """Рецептивное поле последней пространственной карты признаков цепочки слоёв (по оси H).
 
     Идём от входа: ``r ← r + (k − 1)·d·j``, ``j ← j·s`` (k — ядро, d — дилатация, s — шаг,
@@ -274,7 +277,8 @@ class ShapeTrace:
         return (
             f"<p>{n} {plural(n, 'слой', 'слоя', 'слоёв')}, всего параметров {_grouped(self.total_params)}; "
             "таблица прокручивается.</p>"
-            f'<div class="cc-shape-trace" style="max-height:26em;overflow-y:auto">{table}</div>'
+            '<div class="cc-shape-trace" tabindex="0" role="region" aria-label="Таблица форм"'
+            f' style="max-height:26em;overflow-y:auto">{table}</div>'
         )
 
 
@@ -324,7 +328,7 @@ def _explain(layer: nn.Module, got: tuple) -> str:
 _MAX_TRACE_ELEMENTS = 200_000_000  # вход трассировки больше 800 МБ (float32) — скорее опечатка
 
 
-def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
+def trace_shapes(model: nn.Module, input_shape: Sequence[int], device: str | torch.device | None = None) -> ShapeTrace:
     """Пропускает через модель батч из нулей нужной формы и записывает форму после каждого слоя.
 
     Args:
@@ -371,14 +375,14 @@ def trace_shapes(model: nn.Module, input_shape, device=None) -> ShapeTrace:
     trace = ShapeTrace(shape)
     names = {m: n for n, m in model.named_modules()}
     leaves = [m for m in model.modules() if not list(m.children())] or [model]
-    current = {}
-    hooks = []
+    current: dict[str, Any] = {}
+    hooks: list[RemovableHandle] = []
 
-    def pre(module, args):
+    def pre(module: nn.Module, args: tuple[Any, ...]) -> None:
         current["layer"] = module
         current["got"] = tuple(args[0].shape) if args and isinstance(args[0], torch.Tensor) else ()
 
-    def post(module, args, output):
+    def post(module: nn.Module, args: tuple[Any, ...], output: object) -> None:
         if isinstance(output, torch.Tensor):
             own = sum(p.numel() for p in module.parameters(recurse=False))
             trace.rows.append(
