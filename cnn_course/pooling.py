@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -14,7 +17,9 @@ __all__ = ["POOL_MODES", "pool2d_naive", "MinPool1d", "MinPool2d", "MinPool3d"]
 POOL_MODES = ("max", "min", "avg")
 
 
-def _pool_args(x, kernel_size, stride, padding):
+def _pool_args(
+    x: object, kernel_size: object, stride: object, padding: object
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, int]]:
     """Проверка аргументов пулинга; возвращает (k, s, p, (H', W'))."""
     x = check_tensor(x, "x", 4, "(N, C, H, W)")
     if x.shape[2] == 0 or x.shape[3] == 0:
@@ -40,7 +45,13 @@ def _pool_args(x, kernel_size, stride, padding):
     return k, s, p, ((h - k[0]) // s[0] + 1, (w - k[1]) // s[1] + 1)
 
 
-def pool2d_naive(x, kernel_size, stride=None, padding=0, mode: str = "max") -> torch.Tensor:
+def pool2d_naive(
+    x: torch.Tensor,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    mode: str = "max",
+) -> torch.Tensor:
     """Пулинг циклами: в каждом окне берём максимум, минимум или среднее.
 
     Та же семантика, что у ``F.max_pool2d`` / ``F.avg_pool2d`` (``ceil_mode=False``): шаг по
@@ -92,9 +103,17 @@ class _MinPoolNd(nn.Module):
     """
 
     _dims = 0
-    _max_pool = None
+    _max_pool: Callable[..., Any]  # F.max_pool1d/2d/3d — задают подклассы
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] | None = None,
+        padding: int | tuple[int, ...] = 0,
+        dilation: int | tuple[int, ...] = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
         super().__init__()
         n = self._dims
         k = as_tuple(kernel_size, n, "kernel_size", minimum=1)
@@ -115,7 +134,7 @@ class _MinPoolNd(nn.Module):
         self.ceil_mode = check_bool(ceil_mode, "ceil_mode")
         self._k, self._s, self._p, self._d = k, s, p, d
 
-    def forward(self, x: torch.Tensor):
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """(N, C, *spatial) или (C, *spatial) → то же число измерений с уменьшенными spatial."""
         name, n = type(self).__name__, self._dims
         layout = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[n]
@@ -139,7 +158,7 @@ class _MinPoolNd(nn.Module):
         integer = not x.is_floating_point()
         flipped = ~x if integer else -x
         if n == 1 and integer:  # max_pool1d не умеет целые: считаем тем же 2-D пулингом по (1, L)
-            res = F.max_pool2d(
+            res = F.max_pool2d(  # type: ignore[call-overload]  # return_indices — bool, а не Literal
                 flipped.unsqueeze(-2),
                 (1,) + self._k,
                 (1,) + self._s,

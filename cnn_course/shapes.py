@@ -133,7 +133,7 @@ _WINDOWED = (
 )
 
 
-def _first(v: int | Sequence[int]) -> int:
+def _first(v: int | tuple[int, ...] | list[int]) -> int:
     return v[0] if isinstance(v, (tuple, list)) else v
 
 
