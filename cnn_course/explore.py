@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, SupportsFloat
 
 import torch
 
@@ -29,7 +31,7 @@ __all__ = [
 ]
 
 
-def small_grid(image, name: str, max_side: int, where: str) -> torch.Tensor:
+def small_grid(image: torch.Tensor, name: str, max_side: int, where: str) -> torch.Tensor:
     """Проверяет маленькую сетку чисел (H, W) для обозревателя или анимации; возвращает её в float64 на CPU.
 
     Args:
@@ -93,15 +95,15 @@ class ConvStep:
     output: torch.Tensor
     row: int
     col: int
-    window: tuple
-    terms: tuple
+    window: tuple[tuple[int, int], ...]
+    terms: tuple[tuple[float, float], ...]
     z: float
-    pad: tuple
+    pad: tuple[int, int]
 
     @property
     def out_size(self) -> tuple[int, int]:
         """(H', W') — размер карты признаков."""
-        return tuple(self.output.shape)
+        return self.output.shape[0], self.output.shape[1]
 
     def formula(self) -> str:
         """Формула с подставленными числами: ``z = w·x + ... + b = значение``."""
@@ -115,7 +117,16 @@ def _num(v: float) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
-def conv_step(image, kernel, bias=0.0, stride=1, padding=0, dilation=1, row=0, col=0) -> ConvStep:
+def conv_step(
+    image: torch.Tensor,
+    kernel: torch.Tensor,
+    bias: float = 0.0,
+    stride: int = 1,
+    padding: int | str = 0,
+    dilation: int = 1,
+    row: int = 0,
+    col: int = 0,
+) -> ConvStep:
     """Считает свёртку картинки (H, W) одним ядром (KH, KW) и расписывает одну позицию выхода.
 
     Args:
@@ -202,16 +213,18 @@ class PoolStep:
     output: torch.Tensor
     row: int
     col: int
-    window: tuple
-    chosen: tuple
+    window: tuple[tuple[int, int], ...]
+    chosen: tuple[tuple[int, int], ...]
     value: float
 
     @property
     def out_size(self) -> tuple[int, int]:
-        return tuple(self.output.shape)
+        return self.output.shape[0], self.output.shape[1]
 
 
-def pool_step(image, kernel_size=2, stride=None, mode="max", row=0, col=0) -> PoolStep:
+def pool_step(
+    image: torch.Tensor, kernel_size: int = 2, stride: int | None = None, mode: str = "max", row: int = 0, col: int = 0
+) -> PoolStep:
     """Пулинг картинки (H, W) и разбор одного окна (без дополнения).
 
     Args:
@@ -253,11 +266,11 @@ class ShapeRow:
     """Строка калькулятора форм: описание слоя, форма после него или ошибка."""
 
     label: str
-    shape: tuple | None
+    shape: tuple[int, ...] | None
     error: str | None = None
 
 
-def shape_table(size: int, channels: int, layers) -> list[ShapeRow]:
+def shape_table(size: int, channels: int, layers: Iterable[Mapping[str, Any]]) -> list[ShapeRow]:
     """Формы тензора (1, C, H, W) после каждого слоя стопки — по формулам, без запуска сети.
 
     Args:
@@ -309,7 +322,7 @@ def shape_table(size: int, channels: int, layers) -> list[ShapeRow]:
     return rows
 
 
-def preset_name(kernel) -> str:
+def preset_name(kernel: torch.Tensor) -> str:
     """Имя классического ядра 3×3, совпадающего с ``kernel`` (до 1e-6), или ``'custom'`` — «своё ядро».
 
     Редактор ядра показывает его в списке «готовое ядро», когда веса меняют вручную.
@@ -324,7 +337,7 @@ def preset_name(kernel) -> str:
     return "custom"
 
 
-def short_number(value) -> str:
+def short_number(value: SupportsFloat) -> str:
     """Число для подписи обозревателя: целое — как есть, дробное — с двумя знаками (``6,44``), без «−0»."""
     value = float(value)
     if value.is_integer():
