@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import os
 import stat
+from pathlib import Path
+from typing import IO, BinaryIO, cast
 
 import numpy as np
 import torch
@@ -80,7 +82,7 @@ def pil_to_rgb(img: Image.Image, what: str = "картинка") -> Image.Image:
 
 def downscale(img: Image.Image, size: int) -> Image.Image:
     """Уменьшает картинку до size×size усреднением (``Image.BOX``) — один способ для обучения и предсказаний."""
-    return img.resize((size, size), Image.BOX)
+    return img.resize((size, size), Image.Resampling.BOX)
 
 
 def downscale_tensor(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -94,7 +96,9 @@ def downscale_tensor(images: torch.Tensor, size: int) -> torch.Tensor:
     return out
 
 
-def open_regular(path, what: str, *, inside=None, max_bytes: int = MAX_IMAGE_BYTES):
+def open_regular(
+    path: str | Path, what: str, *, inside: str | Path | None = None, max_bytes: int = MAX_IMAGE_BYTES
+) -> BinaryIO:
     """Открывает на чтение ОБЫЧНЫЙ файл (не папку, не FIFO, не устройство) — не блокируясь.
 
     ``inside`` — папка, за пределы которой путь (после раскрытия символических ссылок) не
@@ -142,7 +146,7 @@ def open_regular(path, what: str, *, inside=None, max_bytes: int = MAX_IMAGE_BYT
         raise
 
 
-def decode_file(fp, path, size: int | None) -> tuple[Image.Image, tuple[int, int]]:
+def decode_file(fp: BinaryIO, path: str | Path, size: int | None) -> tuple[Image.Image, tuple[int, int]]:
     """Декодирует открытый файл в RGB (размер проверен до декодирования); возвращает и исходный размер."""
     try:
         with Image.open(fp) as img:
@@ -157,7 +161,7 @@ def decode_file(fp, path, size: int | None) -> tuple[Image.Image, tuple[int, int
     return rgb, original
 
 
-def open_rgb(path, size: int | None = None, *, inside=None) -> Image.Image:
+def open_rgb(path: str | Path, size: int | None = None, *, inside: str | Path | None = None) -> Image.Image:
     """Открывает картинку в RGB; ``size`` — уменьшить до size×size усреднением (``Image.BOX``).
 
     Читается только обычный файл (не FIFO и не устройство), размер проверяется по заголовку
@@ -179,7 +183,7 @@ def open_rgb(path, size: int | None = None, *, inside=None) -> Image.Image:
         return decode_file(fp, path, size)[0]
 
 
-def image_size(path, *, inside=None) -> tuple[int, int]:
+def image_size(path: str | Path, *, inside: str | Path | None = None) -> tuple[int, int]:
     """(ширина, высота) картинки по заголовку файла, без декодирования пикселей.
 
     Те же проверки, что у :func:`open_rgb`: только обычный файл внутри ``inside``, размер в пределах.
@@ -198,13 +202,13 @@ def image_size(path, *, inside=None) -> tuple[int, int]:
     return w, h
 
 
-def load_image_tensor(path, size: int | None = None, *, inside=None) -> torch.Tensor:
+def load_image_tensor(path: str | Path, size: int | None = None, *, inside: str | Path | None = None) -> torch.Tensor:
     """Читает картинку (см. :func:`open_rgb`) в uint8-тензор формы (3, H, W)."""
     arr = np.array(open_rgb(path, size, inside=inside))  # (H, W, 3), копия — тензор можно менять
     return torch.from_numpy(arr).permute(2, 0, 1).contiguous()  # (3, H, W)
 
 
-def decode_image(data) -> Image.Image:
+def decode_image(data: bytes | bytearray | memoryview) -> Image.Image:
     """Байты файла картинки (например, из виджета FileUpload) → ``PIL.Image`` в RGB.
 
     Размер проверяется по заголовку до декодирования (PNG 20000×1 из 138 байт отклоняется
@@ -250,14 +254,14 @@ def load_photo(size: int | None = 256, gray: bool = False) -> torch.Tensor:
     if size is not None:
         size = check_int(size, "size", minimum=8, maximum=4096)
     gray = check_bool(gray, "gray")
-    with cbook.get_sample_data("grace_hopper.jpg") as fp:
+    with cast(IO[bytes], cbook.get_sample_data("grace_hopper.jpg")) as fp:  # .jpg — файл, не массив
         img = Image.open(fp).convert("RGB")
         img.load()
     if size is not None:
         w, h = img.size
         side = min(w, h)
         left, top = (w - side) // 2, (h - side) // 4  # кадр чуть выше центра — лицо целиком
-        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.BILINEAR)
+        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BILINEAR)
     x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)  # (3, H, W)
     x = x.contiguous()
     return to_grayscale(x) if gray else x
