@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
 
 import torch
 import torch.nn as nn
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LRScheduler
 from tqdm.auto import tqdm
 
 from ._validate import check_int, check_real, describe
 from .checkpoint import save_checkpoint
 from .formatting import fmt
 from .settings import get_device
+
+if TYPE_CHECKING:
+    from IPython.display import DisplayHandle
 
 __all__ = [
     "TrainingDiverged",
@@ -39,6 +46,11 @@ class TrainingDiverged(FloatingPointError):
 _DIVERGED_RATIO = 1e3  # средняя потеря эпохи больше первой в 10³ раз — обучение разошлось
 _MIN_ONECYCLE_STEPS = 5  # при 4 шагах у OneCycleLR нулевой разгон (деление на ноль), при меньших — отрицательный
 _EPOCH_STRIDE = 100_003  # простое число: зёрна перемешивания (seed, эпоха) не повторяются у соседних seed
+
+# Типы аргументов помощников: батчи (x, y), функция потерь, метрика.
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Metric = Callable[[torch.Tensor, torch.Tensor], float | torch.Tensor]
 
 
 class TensorLoader:
@@ -70,12 +82,12 @@ class TensorLoader:
         target_scale: float = 1.0,
         shift: float = 0.0,
         channels_last: bool = False,
-    ):
+    ) -> None:
         if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.dtype != torch.uint8:
             got = f"{tuple(images.shape)} {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
             raise TypeError(f"images: ожидался uint8-тензор (N, C, H, W), получено {got}")
         if not isinstance(targets, torch.Tensor) or targets.ndim != 2 or len(targets) != len(images):
-            got = tuple(targets.shape) if isinstance(targets, torch.Tensor) else type(targets).__name__
+            got = str(tuple(targets.shape)) if isinstance(targets, torch.Tensor) else type(targets).__name__
             raise ValueError(f"targets: ожидался тензор ({len(images)}, K) — по строке на картинку, получено {got}")
         target_center = check_real(target_center, "target_center")
         target_scale = check_real(target_scale, "target_scale")
@@ -94,7 +106,7 @@ class TensorLoader:
     def __len__(self) -> int:
         return math.ceil(len(self.images) / self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n = len(self.images)
         if self.shuffle:
             gen = torch.Generator().manual_seed(self.seed * _EPOCH_STRIDE + self.epoch)
@@ -138,7 +150,7 @@ def _check_shapes(predict: torch.Tensor, y: torch.Tensor) -> None:
         )
 
 
-def _step(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor):
+def _step(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Ответ и потеря на одном батче; ошибку форм из глубин torch превращает в понятную русскую."""
     try:
         predict = model(x)
@@ -177,8 +189,8 @@ def model_device(model: nn.Module) -> torch.device:
         raise TypeError(f"model: ожидалась модель torch.nn.Module, получено {type(model).__name__}")
     for tensor in model.parameters():
         return tensor.device
-    for tensor in model.buffers():
-        return tensor.device
+    for buffer in model.buffers():
+        return buffer.device
     return torch.device("cpu")
 
 
@@ -192,16 +204,16 @@ def _loss_text(value: float) -> str:
 
 def train_one_epoch(
     model: nn.Module,
-    loader,
-    loss_fn,
-    optimizer,
+    loader: Batches,
+    loss_fn: LossFn,
+    optimizer: Optimizer,
     *,
-    scheduler=None,
+    scheduler: LRScheduler | None = None,
     epoch: int = 1,
     epochs: int = 1,
     channels_last: bool = False,
     progress: bool = True,
-) -> dict:
+) -> dict[str, float]:
     """Одна эпоха обучения: ``model.train()``, проход по батчам, шаг оптимизатора (и планировщика).
 
     Батчи переносятся на устройство модели (:func:`model_device`). Полоса tqdm показывает
@@ -265,7 +277,13 @@ def train_one_epoch(
 
 @torch.no_grad()
 def predict(
-    model: nn.Module, inputs, *, batch_size: int = 64, channels_last: bool = False, prepare=None, progress: bool = False
+    model: nn.Module,
+    inputs: torch.Tensor | Iterable[torch.Tensor | tuple[torch.Tensor, ...] | list[torch.Tensor]],
+    *,
+    batch_size: int = 64,
+    channels_last: bool = False,
+    prepare: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    progress: bool = False,
 ) -> torch.Tensor:
     """Ответы модели на много входов — по батчам, на устройстве модели, результат на CPU.
 
@@ -286,10 +304,10 @@ def predict(
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     if isinstance(inputs, torch.Tensor):
         batches = (inputs[i : i + batch_size] for i in range(0, len(inputs), batch_size))
-        total = math.ceil(len(inputs) / batch_size)
+        total: int | None = math.ceil(len(inputs) / batch_size)
     else:
         batches = ((b[0] if isinstance(b, (tuple, list)) else b) for b in inputs)
-        total = len(inputs) if hasattr(inputs, "__len__") else None
+        total = len(cast(Sized, inputs)) if hasattr(inputs, "__len__") else None
     was_training = model.training
     model.eval()
     outputs = []
@@ -310,8 +328,14 @@ def predict(
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, loader, loss_fn=None, *, metrics=None, channels_last: bool = False, progress: bool = False
-) -> dict:
+    model: nn.Module,
+    loader: Batches,
+    loss_fn: LossFn | None = None,
+    *,
+    metrics: Mapping[str, Metric] | None = None,
+    channels_last: bool = False,
+    progress: bool = False,
+) -> dict[str, float]:
     """Оценка на тесте: ``model.eval()``, ``torch.no_grad()``, батчи на устройстве модели.
 
     Потеря усредняется по примерам (а не по батчам). Метрики считаются по всем ответам сразу:
@@ -365,7 +389,7 @@ def evaluate(
     return result
 
 
-def _check_metrics(metrics) -> dict:
+def _check_metrics(metrics: object) -> dict[str, Metric]:
     if metrics is None:
         return {}
     if not isinstance(metrics, Mapping):
@@ -429,7 +453,7 @@ class History:
         return float(sum(self.seconds))
 
 
-def _live_plot(history: History, handle):
+def _live_plot(history: History, handle: DisplayHandle | None) -> DisplayHandle | None:
     """Рисует кривые потерь и обновляет вывод ячейки (IPython display handle).
 
     После одной эпохи на графике по точке на кривую — они показаны маркерами с подписью значения,
@@ -477,19 +501,19 @@ def _live_plot(history: History, handle):
 
 def fit(
     model: nn.Module,
-    train_loader,
-    test_loader=None,
+    train_loader: Batches,
+    test_loader: Batches | None = None,
     *,
     epochs: int = 5,
-    optimizer=None,
-    loss_fn=None,
-    scheduler=None,
-    metrics=None,
-    device=None,
+    optimizer: Optimizer | None = None,
+    loss_fn: LossFn | None = None,
+    scheduler: LRScheduler | Literal["onecycle"] | None = None,
+    metrics: Mapping[str, Metric] | None = None,
+    device: str | torch.device | None = None,
     channels_last: bool = False,
     progress: bool = True,
     live_plot: bool = False,
-    checkpoint=None,
+    checkpoint: str | Path | None = None,
 ) -> History:
     """Обучает ``epochs`` эпох и после каждой (если дан ``test_loader``) оценивает на тесте.
 
@@ -532,7 +556,7 @@ def fit(
                 f"scheduler='onecycle': OneCycle нужно знать число шагов, а у train_loader "
                 f"({type(train_loader).__name__}) нет длины. Дайте DataLoader или список батчей либо scheduler=None."
             )
-        steps = len(train_loader)
+        steps = len(cast(Sized, train_loader))  # длина есть: проверено выше
         if steps == 0:
             raise ValueError("train_loader: загрузчик пуст — OneCycleLR нечего планировать")
         if steps * epochs < _MIN_ONECYCLE_STEPS:
