@@ -14,7 +14,13 @@ import re
 import signal
 import sys
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from .sun.recipes import SunResult
 
 __all__ = ["main", "EXIT_CODES"]
 
@@ -32,7 +38,7 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM: обрабатывается как Ctrl-C — незаконченное убирается, код выхода 130."""
 
 
-def _on_sigterm(signum, frame):
+def _on_sigterm(signum: int, frame: FrameType | None) -> NoReturn:
     raise _Terminated
 
 
@@ -66,14 +72,20 @@ def _translate(message: str) -> str:
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Справка со словом «использование:» вместо «usage:»."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
         return super().add_usage(usage, actions, groups, "использование: " if prefix is None else prefix)
 
 
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser, который сообщает об ошибке по-русски и подсказывает --help."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["add_help"] = False
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
@@ -81,12 +93,12 @@ class _Parser(argparse.ArgumentParser):
         self._positionals.title = "позиционные аргументы"
         self.add_argument("-h", "--help", action="help", help="показать эту справку и выйти")
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"Ошибка в аргументах: {_translate(message)}\nСправка: {self.prog} --help\n")
 
 
-def _int_type(minimum: int, maximum: int | None = None, what: str = "число"):
+def _int_type(minimum: int, maximum: int | None = None, what: str = "число") -> Callable[[str], int]:
     """Тип argparse: целое число в границах, с русским сообщением."""
 
     def parse(text: str) -> int:
@@ -186,7 +198,7 @@ def _check_weights_out(out: str, overwrite: bool) -> Path:
     return path
 
 
-def _save_or_rescue(result, out: Path) -> None:
+def _save_or_rescue(result: SunResult, out: Path) -> None:
     """Сохраняет обученную модель; не вышло — сохраняет во временную папку системы и говорит куда.
 
     Raises:
@@ -225,7 +237,7 @@ def _check_device(device: str) -> None:
         raise _UsageError("--device mps: MPS (Apple) недоступен на этой машине; возьмите --device cpu или auto")
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     if args.command == "sun-dataset":
         from .formatting import count_words
         from .sun.dataset import make_sun_dataset
@@ -257,7 +269,7 @@ def _say(text: str) -> None:
         print(text, flush=True)
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Точка входа; возвращает код выхода (см. ``EXIT_CODES``)."""
     parser = _build_parser()
     previous = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw
 
 from .._validate import check_int, check_real, describe
@@ -37,7 +38,7 @@ class SunStyle:
     occlusion: float = 0.0
     dots: tuple[int, int] = (20, 100)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.size, int) and not isinstance(self.size, bool) and SPRITE_SIZE <= self.size < MIN_IMAGE_SIZE:
             raise ValueError(
                 f"size: картинка {self.size}×{self.size} слишком мала — солнце 64×64 почти не может сдвигаться "
@@ -102,7 +103,7 @@ def sun_sprite(scale: float = 1.0, rotation: int = 0) -> Image.Image:
     return Image.fromarray(rgba, "RGBA")
 
 
-def _vertical_gradient(size: int, top, bottom) -> np.ndarray:
+def _vertical_gradient(size: int, top: npt.ArrayLike, bottom: npt.ArrayLike) -> np.ndarray:
     """Вертикальный градиент (size, size, 3) uint8 от цвета ``top`` к цвету ``bottom``."""
     t = np.linspace(0.0, 1.0, size, dtype=np.float32)[:, None]
     top = np.asarray(top, dtype=np.float32)
@@ -118,7 +119,7 @@ def _background(rng: np.random.Generator, size: int) -> tuple[Image.Image, bool]
         base = _vertical_gradient(size, (8, 10, 40), (25, 20, 70)).astype(np.float32)
         cells = rng.random((6, 6), dtype=np.float32) ** 2
         tint = np.asarray(rng.choice([(120, 60, 160), (60, 90, 170), (160, 70, 120)]), dtype=np.float32)
-        small = Image.fromarray((cells * 255).astype(np.uint8), "L").resize((size, size), Image.BICUBIC)
+        small = Image.fromarray((cells * 255).astype(np.uint8), "L").resize((size, size), Image.Resampling.BICUBIC)
         glow = np.asarray(small, dtype=np.float32)[..., None] / 255.0
         img = base + glow * tint * 0.9
         return Image.fromarray(img.clip(0, 255).astype(np.uint8), "RGB"), True
@@ -127,7 +128,7 @@ def _background(rng: np.random.Generator, size: int) -> tuple[Image.Image, bool]
     return Image.fromarray(_vertical_gradient(size, top, bottom), "RGB"), False
 
 
-def _cloud(draw: ImageDraw.ImageDraw, rng: np.random.Generator, cx: float, cy: float, width: float):
+def _cloud(draw: ImageDraw.ImageDraw, rng: np.random.Generator, cx: float, cy: float, width: float) -> None:
     """Облако: несколько эллипсов, снизу серая тень, сверху белые слои."""
     puffs = int(rng.integers(4, 8))
     xs = cx + rng.uniform(-0.5, 0.5, puffs) * width
@@ -140,7 +141,7 @@ def _cloud(draw: ImageDraw.ImageDraw, rng: np.random.Generator, cx: float, cy: f
         draw.ellipse((x - r, y - r * 0.7, x + r, y + r * 0.65), fill=(250, 250, 252))
 
 
-def _bird(draw: ImageDraw.ImageDraw, rng: np.random.Generator, size: int):
+def _bird(draw: ImageDraw.ImageDraw, rng: np.random.Generator, size: int) -> None:
     """Птица — тёмная «галочка» из двух отрезков."""
     x, y = rng.uniform(10, size - 10, 2)
     w = rng.uniform(3, 7)
