@@ -178,9 +178,15 @@ def exercise(key: str) -> Exercise:
         for ex in EXERCISES.values():
             if ex.number == key.strip():
                 return ex
-    known = ", ".join(f"{ex.number} ({k})" for k, ex in EXERCISES.items())
+    numbers: dict[str, list[str]] = {}
+    for ex in EXERCISES.values():
+        numbers.setdefault(ex.number.split(".")[0], []).append(ex.number)
+    known = ", ".join(f"{found[0]}–{found[-1]}" for found in numbers.values())
     shown = repr(key) if len(repr(key)) <= _MAX_SHOWN else repr(key)[:_MAX_SHOWN] + "…"
-    raise KeyError(f"Нет упражнения {shown}; есть: {known}")
+    raise KeyError(
+        f"Нет упражнения {shown}. Есть номера {known} (урок.номер) или ключи вроде 'conv.params' — "
+        "номер стоит в заголовке упражнения."
+    )
 
 
 @dataclass(frozen=True)
