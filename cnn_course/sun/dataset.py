@@ -24,8 +24,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,7 +38,7 @@ from tqdm.auto import tqdm
 try:
     import fcntl
 except ImportError:  # Windows: замок — исключительное создание файла
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 from .._validate import (
     MAX_IMAGE_SIDE,
@@ -83,7 +85,7 @@ def _worker_init(parent: int) -> None:
         threading.Thread(target=watch, daemon=True).start()
 
 
-def _render_chunk(args) -> list[tuple[str, list[int]]]:
+def _render_chunk(args: tuple[str, str, int, range, SunStyle]) -> list[tuple[str, list[int]]]:
     """Рисует и сохраняет картинки с номерами из ``indices`` (выполняется в процессе-работнике)."""
     folder, split, seed, indices, style = args
     rows = []
@@ -115,7 +117,7 @@ def _looks_like_dataset(folder: Path) -> bool:
 _RESERVE = 22  # «.<имя>.<PID до 7 цифр>.<8 знаков>.tmp» длиннее имени на 22 байта
 
 
-def _claim(root: Path):
+def _claim(root: Path) -> tuple[Path, int]:
     """Захватывает ``.<имя>.lock`` рядом с ``root`` (с PID внутри); второй писатель получает отказ.
 
     Замок держит ядро ОС (flock): со смертью процесса он освобождается сам. Без fcntl (Windows)
@@ -136,6 +138,7 @@ def _claim(root: Path):
                 os.write(fd, str(os.getpid()).encode())
                 return lock, fd
         except OSError:
+            assert fd is not None  # OSError бросают только вызовы с открытым fd
             with contextlib.suppress(OSError):
                 owner = os.read(fd, 16).decode(errors="replace").strip() or "?"
             os.close(fd)
@@ -220,7 +223,7 @@ _FORK_FROM = 2000  # столько картинок и больше — нес�
 
 
 def make_sun_dataset(
-    root,
+    root: str | Path,
     n_train: int = 10000,
     n_test: int = 1000,
     size: int = 256,
@@ -312,7 +315,7 @@ def make_sun_dataset(
             step = 50
             for start in range(1, n + 1, step):
                 jobs.append((str(folder), split, seed, range(start, min(start + step, n + 1)), style))
-        labels = {"train": {}, "test": {}}
+        labels: dict[str, dict[str, list[int]]] = {"train": {}, "test": {}}
         pool = None
         if workers > 1:
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),))
@@ -340,7 +343,7 @@ def make_sun_dataset(
     return root
 
 
-def _check_key(name, where) -> str:
+def _check_key(name: object, where: str) -> str:
     """Имя файла из format.json: относительный путь внутри папки части, без '..' и NUL."""
     if not isinstance(name, str):
         raise ValueError(f"{where}: имя файла должно быть строкой, получено {describe(name)}")
@@ -360,7 +363,7 @@ def _check_key(name, where) -> str:
     return name
 
 
-def read_labels(folder) -> dict[str, tuple[float, float]]:
+def read_labels(folder: str | Path) -> dict[str, tuple[float, float]]:
     """Читает и проверяет ``folder/format.json``: имя файла → (x, y).
 
     Имена — относительные пути внутри ``folder``; метки — два конечных числа от 0 до 20 000.
@@ -439,15 +442,15 @@ class SunDataset(data.Dataset):
 
     def __init__(
         self,
-        path,
-        train=True,
-        transform=None,
+        path: str | Path,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
         *,
         preload: bool = False,
         size: int | None = None,
         progress: bool = False,
         limit: int | None = None,
-    ):
+    ) -> None:
         root = check_path(path, "path")
         train = check_bool(train, "train")
         if transform is not None and not callable(transform):
@@ -531,7 +534,8 @@ class SunDataset(data.Dataset):
         """Все метки одним тензором float32 формы (N, 2): столбцы x, y в пикселях."""
         return torch.tensor(self.targets, dtype=torch.float32).reshape(-1, 2)
 
-    def __getitem__(self, item):
+    def __getitem__(self, item: int) -> tuple[Any, torch.Tensor]:
+        img: torch.Tensor | Image.Image
         if self.images is not None:
             img = self.images[item]
         else:
@@ -545,5 +549,5 @@ class SunDataset(data.Dataset):
             img = self.transform(img)
         return img, torch.tensor(self.targets[item], dtype=torch.float32)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.length

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -72,7 +74,7 @@ RECIPES = {
 }
 
 
-def sun_metrics(scale: float = 1.0) -> dict:
+def sun_metrics(scale: float = 1.0) -> dict[str, Callable[[torch.Tensor, torch.Tensor], float]]:
     """Метрики регрессора солнца в пикселях для :func:`~cnn_course.train.evaluate` и ``fit``.
 
     ``mse_px`` — средний квадрат ошибки одной координаты в пикселях², ``rmse_px`` — корень из него
@@ -111,7 +113,7 @@ class SunResult:
     recipe: SunRecipe
     model: nn.Module
     history: History
-    test: dict
+    test: dict[str, float]
     preload_seconds: float
     image_size: int
     device: str
@@ -130,7 +132,7 @@ class SunResult:
         """Множитель перевода ответа сети в пиксели (для нормированных целей — половина стороны)."""
         return self.image_size / 2 if self.recipe.normalize_targets else 1.0
 
-    def save(self, path) -> Path:
+    def save(self, path: str | Path) -> Path:
         """Сохраняет веса с описанием рецепта (:func:`~cnn_course.checkpoint.save_checkpoint`)."""
         rec = self.recipe
         return save_checkpoint(
@@ -178,7 +180,7 @@ def _image_side(folder: Path) -> int:
 
 
 def sun_loaders(
-    data_dir,
+    data_dir: str | Path,
     size: int | None = None,
     *,
     batch_size: int = 32,
@@ -187,7 +189,7 @@ def sun_loaders(
     seed: int = 0,
     progress: bool = False,
     limit: int | None = None,
-):
+) -> tuple[TensorLoader, TensorLoader, int]:
     """Предзагруженные загрузчики train и test набора в формате лекции.
 
     Картинки декодируются один раз (и при ``size`` уменьшаются до size×size), цели при
@@ -202,9 +204,10 @@ def sun_loaders(
     data_dir = Path(data_dir)
     side = _image_side(data_dir / "train")
     c = side / 2 if normalize_targets else 0.0
-    norm = dict(target_center=c, target_scale=c or 1.0, shift=0.5 if center_inputs else 0.0)
+    norm: dict[str, Any] = dict(target_center=c, target_scale=c or 1.0, shift=0.5 if center_inputs else 0.0)
     train = SunDataset(data_dir, train=True, preload=True, size=size, progress=progress, limit=limit)
     test = SunDataset(data_dir, train=False, preload=True, size=size, progress=progress)
+    assert train.images is not None and test.images is not None  # preload=True — картинки в памяти
     return (
         TensorLoader(train.images, train.targets_tensor(), batch_size, shuffle=True, seed=seed, **norm),
         TensorLoader(test.images, test.targets_tensor(), 250, **norm),
@@ -213,14 +216,14 @@ def sun_loaders(
 
 
 def train_sun(
-    data_dir,
+    data_dir: str | Path,
     recipe: str = "fast",
     *,
     epochs: int | None = None,
-    device="auto",
+    device: str | torch.device = "auto",
     seed: int = 0,
     progress: bool = True,
-    out=None,
+    out: str | Path | None = None,
     live_plot: bool = False,
 ) -> SunResult:
     """Обучает регрессор солнца на наборе в формате лекции и оценивает его на тесте.
