@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
+from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter, ScalarFormatter
@@ -46,17 +50,17 @@ def russian_number_text(text: str) -> str:
 class RussianTickFormatter(ScalarFormatter):
     """Подписи делений по-русски: десятичная запятая, знак «−» и без смещения оси вида «+2.0275e4»."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(useOffset=False, useMathText=False)
 
-    def __call__(self, x, pos=None) -> str:
+    def __call__(self, x: float, pos: int | None = None) -> str:
         return russian_number_text(super().__call__(x, pos))
 
 
 class _RussianPercent(PercentFormatter):
     """Проценты на оси по-русски: «12,5 %» (запятая, неразрывный пробел перед знаком)."""
 
-    def __call__(self, x, pos=None) -> str:
+    def __call__(self, x: float, pos: int | None = None) -> str:
         return russian_number_text(super().__call__(x, pos)).replace("%", "\u00a0%")
 
 
@@ -77,11 +81,11 @@ class CourseFigure(Figure):
     с десятичной запятой и без смещения оси.
     """
 
-    def draw(self, renderer):
+    def draw(self, renderer: RendererBase) -> None:
         _russian_ticks(self)
         return super().draw(renderer)
 
-    def _repr_png_(self):
+    def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
         png, (width, height) = render_png(self, css_dpi=LESSON_DPI)
         return png, {"width": width, "height": height}
 
@@ -91,7 +95,7 @@ def new_figure(width: float = 6.0, height: float = 4.0) -> CourseFigure:
     return CourseFigure(figsize=(width, height), layout="constrained")
 
 
-def display_size(figsize, css_dpi: float = CSS_DPI) -> tuple[int, int]:
+def display_size(figsize: Sequence[float] | np.ndarray, css_dpi: float = CSS_DPI) -> tuple[int, int]:
     """Размер рисунка на экране в CSS-пикселях: (ширина, высота) в дюймах × ``css_dpi``, с округлением."""
     width, height = (float(v) for v in figsize)
     if not (width > 0 and height > 0 and css_dpi > 0):
@@ -115,7 +119,7 @@ def figure_to_png(fig: Figure, dpi: float = CSS_DPI * DENSITY) -> bytes:
     return buf.getvalue()
 
 
-def _as_tensor(value, name: str) -> torch.Tensor:
+def _as_tensor(value: object, name: str) -> torch.Tensor:
     """Тензор или массив numpy → тензор на CPU; иначе — русская TypeError."""
     if isinstance(value, np.ndarray):
         value = torch.from_numpy(np.ascontiguousarray(value))
@@ -128,7 +132,7 @@ def _as_tensor(value, name: str) -> torch.Tensor:
     return value.detach().cpu()
 
 
-def _to_2d(image) -> torch.Tensor:
+def _to_2d(image: torch.Tensor | np.ndarray) -> torch.Tensor:
     """(H, W), (1, H, W) → (H, W); (3, H, W) → (H, W, 3) для imshow."""
     image = _as_tensor(image, "image")
     if image.ndim == 3 and image.shape[0] == 1:
@@ -140,7 +144,7 @@ def _to_2d(image) -> torch.Tensor:
     raise ValueError(f"Ожидалась картинка (H, W), (1, H, W) или (3, H, W), получена форма {tuple(image.shape)}")
 
 
-def text_color(rgba) -> str:
+def text_color(rgba: Iterable[float]) -> str:
     """Цвет подписи на клетке цвета ``rgba``: белый на тёмном фоне, чёрный на светлом.
 
     Решает яркость (относительная яркость по WCAG) самого цвета клетки, а не знак или величина
@@ -160,7 +164,16 @@ def cell_label(value: float, fmt: str = "{:g}") -> str:
     return russian_number_text(fmt.format(round(float(value), 2) + 0.0))
 
 
-def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g}", cmap="Blues", marker=None) -> None:
+def draw_grid(
+    ax: Axes,
+    values: torch.Tensor | np.ndarray,
+    highlight: Iterable[tuple[int, int]] = (),
+    color: str = "tab:orange",
+    title: str | None = None,
+    fmt: str = "{:g}",
+    cmap: str = "Blues",
+    marker: tuple[int, int] | None = None,
+) -> None:
     """Рисует сетку чисел (H, W) с подписями в клетках и подсвеченными клетками.
 
     Подписи — по-русски (:func:`cell_label`), их цвет выбирается по яркости клетки
@@ -194,7 +207,7 @@ def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g
                 ha="center",
                 va="center",
                 fontsize=7 if big else 9,
-                color=text_color(image.cmap(image.norm(v))),
+                color=text_color(image.cmap(image.norm(v))),  # type: ignore[arg-type]  # norm принимает и число
             )
     for r, c in highlight:
         ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=2.5))
@@ -208,7 +221,7 @@ def draw_grid(ax, values, highlight=(), color="tab:orange", title=None, fmt="{:g
         ax.set_title(title, fontsize=10)
 
 
-def contrast_limits(image, symmetric: bool = False) -> tuple[float, float]:
+def contrast_limits(image: torch.Tensor | np.ndarray, symmetric: bool = False) -> tuple[float, float]:
     """Границы палитры (vmin, vmax) для одноканальной карты; бледная карта растягивается.
 
     Если 1 % самых ярких и самых тёмных точек занимают больше половины диапазона (у карт Собеля
@@ -234,7 +247,7 @@ def contrast_limits(image, symmetric: bool = False) -> tuple[float, float]:
     return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
 
-def wrap_title(title, width_inches: float, fontsize: float = 9) -> str:
+def wrap_title(title: object, width_inches: float, fontsize: float = 9) -> str:
     """Переносит подпись по словам, чтобы она не выходила за картинку шириной ``width_inches``."""
     import textwrap
 
@@ -243,7 +256,12 @@ def wrap_title(title, width_inches: float, fontsize: float = 9) -> str:
 
 
 def show_images(
-    images, titles=None, ncols: int = 4, cmap: str = "gray", size: float = 2.6, symmetric: bool = False
+    images: torch.Tensor | Iterable[torch.Tensor | np.ndarray],
+    titles: Sequence[str] | None = None,
+    ncols: int = 4,
+    cmap: str = "gray",
+    size: float = 2.6,
+    symmetric: bool = False,
 ) -> Figure:
     """Ряд картинок или карт признаков в одной фигуре.
 
@@ -284,7 +302,7 @@ def show_images(
         if k >= len(images):
             continue
         img = _to_2d(images[k])
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if img.ndim == 2:
             vmin, vmax = contrast_limits(img, symmetric)
             kwargs.update(cmap="RdBu_r" if symmetric else cmap, vmin=vmin, vmax=vmax)
@@ -294,7 +312,7 @@ def show_images(
     return fig
 
 
-def clamp_point(point, width: int, height: int) -> tuple[tuple[float, float], bool]:
+def clamp_point(point: Iterable[float], width: int, height: int) -> tuple[tuple[float, float], bool]:
     """Точка (x, y), прижатая к картинке width×height, и флаг «была за краем».
 
     Необученная сеть может ответить и (−40, 300): маркер ставится на край картинки, а не теряется.
@@ -308,7 +326,7 @@ def show_predictions(
     images: torch.Tensor,
     true: torch.Tensor,
     pred: torch.Tensor,
-    order=None,
+    order: Sequence[int] | torch.Tensor | None = None,
     n: int = 6,
     title: str | None = None,
     ncols: int = 3,
@@ -365,7 +383,7 @@ def percent_text(share: float) -> str:
     return fmt_percent(share, 1 if abs(float(share)) >= 0.01 else 2)
 
 
-def bar_chart(results, title: str | None = None) -> Figure:
+def bar_chart(results: Iterable[tuple[str, float]], title: str | None = None) -> Figure:
     """Горизонтальная диаграмма «класс — вероятность» для списка пар ``(имя, вероятность)``."""
     results = list(results)
     if not results:
