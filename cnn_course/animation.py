@@ -17,10 +17,16 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import torch
-from matplotlib.patches import Rectangle
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.patches import Patch, Rectangle
 from PIL import Image
 
 from ._validate import check_int, check_real
@@ -69,7 +75,7 @@ class Animation:
         )
 
 
-def _grid(image, size: int, seed: int, name: str = "image") -> torch.Tensor:
+def _grid(image: torch.Tensor | None, size: int, seed: int, name: str = "image") -> torch.Tensor:
     """Сетка чисел (H, W) для анимации: переданная или целые числа из :func:`integer_grid`."""
     if image is None:
         size = check_int(size, "size", minimum=1, maximum=MAX_SIDE)
@@ -84,7 +90,14 @@ def _check_frames(count: int) -> None:
         )
 
 
-def conv_frames(image, kernel, bias=0.0, stride=1, padding=0, dilation=1) -> list[ConvStep]:
+def conv_frames(
+    image: torch.Tensor,
+    kernel: torch.Tensor,
+    bias: float = 0.0,
+    stride: int = 1,
+    padding: int | str = 0,
+    dilation: int = 1,
+) -> list[ConvStep]:
     """Все положения окна свёртки по порядку (строка за строкой): по :class:`ConvStep` на кадр.
 
     Args:
@@ -107,18 +120,27 @@ def conv_frames(image, kernel, bias=0.0, stride=1, padding=0, dilation=1) -> lis
     ]
 
 
-def pool_frames(image, kernel_size=2, stride=None, mode="max") -> list[PoolStep]:
+def pool_frames(
+    image: torch.Tensor, kernel_size: int = 2, stride: int | None = None, mode: str = "max"
+) -> list[PoolStep]:
     """Все положения окна пулинга по порядку: по :class:`PoolStep` на кадр (вход (H, W), без дополнения)."""
     first = pool_step(image, kernel_size, stride, mode)
     h_out, w_out = first.out_size
     return [pool_step(image, kernel_size, stride, mode, row=r, col=c) for r in range(h_out) for c in range(w_out)]
 
 
-def _frame_ms(frame_ms) -> int:
+def _frame_ms(frame_ms: object) -> int:
     return check_int(frame_ms, "frame_ms", minimum=100, maximum=5000)
 
 
-def _render(fig, animated, draw_frame, count: int, frame_ms: int, dpi: float) -> tuple[bytes, int, int]:
+def _render(
+    fig: Figure,
+    animated: Sequence[Artist],
+    draw_frame: Callable[[int], None],
+    count: int,
+    frame_ms: int,
+    dpi: float,
+) -> tuple[bytes, int, int]:
     """Рисует кадры и склеивает их в анимированный WebP.
 
     Неподвижное (сетки чисел, подписи) рисуется один раз; на каждом кадре поверх копии фона
@@ -156,7 +178,7 @@ def _render(fig, animated, draw_frame, count: int, frame_ms: int, dpi: float) ->
     return out.getvalue(), round(width / DENSITY), round(height / DENSITY)
 
 
-def _cell_boxes(ax, cells, color: str, width: float) -> list[Rectangle]:
+def _cell_boxes(ax: Axes, cells: Iterable[tuple[int, int]], color: str, width: float) -> list[Rectangle]:
     boxes = []
     for r, c in cells:
         box = Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=width)
@@ -165,7 +187,7 @@ def _cell_boxes(ax, cells, color: str, width: float) -> list[Rectangle]:
     return boxes
 
 
-def _hiders(ax, shape) -> list[Rectangle]:
+def _hiders(ax: Axes, shape: tuple[int, int]) -> list[Patch]:
     """Белые заплатки поверх ещё не посчитанных клеток выхода (снимаются по одной за кадр)."""
     h, w = shape
     return [
@@ -184,11 +206,11 @@ def animate_conv(
     size: int = 5,
     kernel_size: int = 3,
     stride: int = 1,
-    padding: int = 0,
+    padding: int | str = 0,
     dilation: int = 1,
     *,
-    image=None,
-    kernel=None,
+    image: torch.Tensor | None = None,
+    kernel: torch.Tensor | None = None,
     bias: float = 0.0,
     seed: int = 1,
     frame_ms: int = 700,
@@ -251,7 +273,7 @@ def animate_conv(
     window = _cell_boxes(ax_in, first.window, "tab:orange", 2.5)
     current = _cell_boxes(ax_out, [(0, 0)], "crimson", 3.5)[0]
     formula = fig.text(0.5, 0.01, "", ha="center", va="bottom", fontsize=9, family="DejaVu Sans Mono")
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    cast(ConstrainedLayoutEngine, fig.get_layout_engine()).set(rect=(0, 0.07, 1, 0.93))  # new_figure: constrained
 
     def draw_frame(i: int) -> None:
         step = steps[i]
@@ -266,8 +288,8 @@ def animate_conv(
         fig, [*window, current, *hiders, formula], draw_frame, len(steps), frame_ms, _dpi(fig_w, width)
     )
     # в подписи — только то, что отличается от обычного: в уроке 1 шаг и дополнение ещё не введены
-    extra = [(stride, 1, "шаг"), (pad_text, "0", "дополнение"), (dilation, 1, "дилатация")]
-    extra = "".join(f", {name} {value}" for value, usual, name in extra if value != usual and value != "'valid'")
+    extras = [(stride, 1, "шаг"), (pad_text, "0", "дополнение"), (dilation, 1, "дилатация")]
+    extra = "".join(f", {name} {value}" for value, usual, name in extras if value != usual and value != "'valid'")
     caption = (
         f"Свёртка: вход {h}×{w}, ядро {kh}×{kw}{extra} → "
         f"выход {h_out}×{w_out}: {len(steps)} {plural(len(steps), 'положение', 'положения', 'положений')} окна."
@@ -281,7 +303,7 @@ def animate_pool(
     stride: int | None = None,
     mode: str = "max",
     *,
-    image=None,
+    image: torch.Tensor | None = None,
     seed: int = 3,
     frame_ms: int = 900,
     width: int = 640,
@@ -328,7 +350,7 @@ def animate_pool(
     chosen = _cell_boxes(ax_in, first.chosen if mode != "avg" else [], "crimson", 3.5)
     current = _cell_boxes(ax_out, [(0, 0)], "crimson", 3.5)[0]
     caption_line = fig.text(0.5, 0.01, "", ha="center", va="bottom", fontsize=10, family="DejaVu Sans Mono")
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    cast(ConstrainedLayoutEngine, fig.get_layout_engine()).set(rect=(0, 0.07, 1, 0.93))
 
     def draw_frame(i: int) -> None:
         step = steps[i]
