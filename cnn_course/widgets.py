@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import ipywidgets as widgets
 import torch
@@ -25,6 +27,12 @@ from .formatting import ERROR_COLOR, fmt
 from .images import integer_grid, load_photo
 from .plotting import bar_chart, contrast_limits, draw_grid, new_figure, render_png
 
+if TYPE_CHECKING:
+    import torch.nn as nn
+    from matplotlib.figure import Figure
+    from PIL import Image
+    from torchvision.models import WeightsEnum
+
 __all__ = [
     "Explorer",
     "conv_explorer",
@@ -35,6 +43,13 @@ __all__ = [
 ]
 
 
+# Ползунки и виды обозревателя по именам и его данные (входы и последние результаты, не виджеты).
+Controls = dict[str, widgets.ValueWidget]
+Views = dict[str, widgets.DOMWidget]
+Data = dict[str, Any]
+Update = Callable[[Controls, Views, Data], None]
+
+
 class Explorer(widgets.VBox):
     """Виджет-обозреватель: ``controls`` — ползунки по именам, ``views`` — виджеты, которые он
     показывает, ``data`` — его входные данные и последние результаты (не виджеты).
@@ -43,7 +58,15 @@ class Explorer(widgets.VBox):
     несколько ползунков одной перерисовкой, используйте ``with explorer.hold(): ...``.
     """
 
-    def __init__(self, controls: dict, views: dict, children, update, name: str = "explorer", data=None):
+    def __init__(
+        self,
+        controls: Controls,
+        views: Views,
+        children: Sequence[widgets.Widget],
+        update: Update,
+        name: str = "explorer",
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
         style = widgets.HTML(_STYLE, layout=widgets.Layout(display="none"))
         super().__init__(children=[style, *children])
         self.controls = controls
@@ -61,7 +84,7 @@ class Explorer(widgets.VBox):
             control.observe(self._on_change, names="value")
         self.refresh()
 
-    def _on_change(self, _change) -> None:
+    def _on_change(self, _change: Mapping[str, Any]) -> None:
         if not self._busy:
             self.refresh()
 
@@ -74,7 +97,7 @@ class Explorer(widgets.VBox):
             self._busy = False
 
     @contextlib.contextmanager
-    def hold(self):
+    def hold(self) -> Iterator[Explorer]:
         """Несколько изменений ползунков — одна перерисовка в конце."""
         self._busy = True
         try:
@@ -87,7 +110,7 @@ class Explorer(widgets.VBox):
 MAX_GRID_SIDE = 16  # сетка чисел больше 16×16 рисуется секунды и не читается
 
 
-def _grid_image(image, name: str, seed: int) -> torch.Tensor:
+def _grid_image(image: torch.Tensor | None, name: str, seed: int) -> torch.Tensor:
     """Вход обозревателя: сетка 6×6 по умолчанию или проверенная :func:`small_grid` (до 16×16)."""
     if image is None:
         return integer_grid(6, 6, seed=check_int(seed, "seed", minimum=0))
@@ -96,16 +119,24 @@ def _grid_image(image, name: str, seed: int) -> torch.Tensor:
 
 LABEL_WIDTH = "165px"  # подписи ползунков обозревателей помещаются целиком
 SLIDER_WIDTH = "375px"  # подпись + дорожка ≈ 145 пикс. (≥ 120 — удобно мышью) + число справа
-# Число справа от ползунка в ipywidgets занимает не меньше 71 пикс.; «−4.00» хватает 40 — остальное
-# отдаём дорожке. Рисунки — светлые панели: в тёмной теме их отделяет рамка (стиль действует только
-# внутри обозревателей курса).
+# Число справа от ползунка — 40 пикс. вместо 71 (остальное — дорожке); рисунки — светлые панели с рамкой,
+# заметной и в тёмной теме (стиль действует только внутри обозревателей курса).
 _STYLE = (
     "<style>.cc-explorer .widget-readout { min-width: 40px; }"
     ".cc-explorer img { border: 1px solid var(--jp-border-color2, #e0e0e0); border-radius: 4px; }</style>"
 )
 
 
-def _slider(description, value, lo, hi, step=1, kind=widgets.IntSlider, label=LABEL_WIDTH, width=SLIDER_WIDTH):
+def _slider(
+    description: str,
+    value: float,
+    lo: float,
+    hi: float,
+    step: float = 1,
+    kind: type[widgets.ValueWidget] = widgets.IntSlider,
+    label: str = LABEL_WIDTH,
+    width: str = SLIDER_WIDTH,
+) -> widgets.ValueWidget:
     return kind(
         value=value,
         min=lo,
@@ -126,7 +157,7 @@ def _label(text: str) -> widgets.HTML:
     )
 
 
-def _wrap(children, gap: str = "0 16px") -> widgets.Box:
+def _wrap(children: Sequence[widgets.Widget], gap: str = "0 16px") -> widgets.Box:
     """Строка элементов, которая переносится на следующую, когда не хватает ширины (без полосы прокрутки)."""
     return widgets.Box(
         children,
@@ -161,7 +192,7 @@ def _blank_png() -> bytes:
 _BLANK_PNG = _blank_png()  # пустое значение виджет Image показал бы значком «битой» картинки
 
 
-def _show_figure(view: widgets.Image, fig) -> None:
+def _show_figure(view: widgets.Image, fig: Figure) -> None:
     """Показывает фигуру в виджете Image в её размере (CSS-пиксели), PNG — с плотностью 2×.
 
     На узком экране картинка только уменьшается (max-width: 100 %), пропорции сохраняются.
@@ -183,7 +214,7 @@ def _hide_picture(view: widgets.Image) -> None:
     view.layout.display = "none"
 
 
-def _show_error(views, err: ValueError, text_view: str) -> None:
+def _show_error(views: Views, err: ValueError, text_view: str) -> None:
     """Показывает русское сообщение о невозможной конфигурации и прячет рисунок."""
     # ползунок задаёт одно число для обеих осей: «dilation=(2, 2)» в сообщении читается как «2»
     text = re.sub(r"\((\d+), \1\)", r"\1", str(err))
@@ -192,14 +223,14 @@ def _show_error(views, err: ValueError, text_view: str) -> None:
     _hide_picture(views["picture"])
 
 
-def _limit_position(controls, h_out: int, w_out: int) -> None:
+def _limit_position(controls: Controls, h_out: int, w_out: int) -> None:
     """Ползунки позиции (row, col) не выходят за карту выхода (H', W')."""
     for name, limit in (("row", h_out - 1), ("col", w_out - 1)):
         controls[name].max = limit
         controls[name].value = min(controls[name].value, limit)
 
 
-def _render_conv(controls, views, data) -> None:
+def _render_conv(controls: Controls, views: Views, data: Data) -> None:
     """Связь обозревателя свёртки с :func:`cnn_course.explore.conv_step`."""
     c = {name: ctl.value for name, ctl in controls.items()}
     kernel = explorer_kernel(c["kernel_size"])
@@ -244,7 +275,7 @@ def _render_conv(controls, views, data) -> None:
     _show_figure(views["picture"], fig)
 
 
-def conv_explorer(image=None, seed: int = 0) -> Explorer:
+def conv_explorer(image: torch.Tensor | None = None, seed: int = 0) -> Explorer:
     """Обозреватель свёртки: ползунки размера ядра, шага, дополнения, дилатации, смещения и позиции.
 
     Показывает вход с подсвеченным окном, ядро, формулу с числами и карту признаков с
@@ -272,14 +303,14 @@ def conv_explorer(image=None, seed: int = 0) -> Explorer:
     return Explorer(controls, views, children, _render_conv, name="conv-explorer", data={"image_data": data})
 
 
-def _render_kernel(controls, views, data) -> None:
+def _render_kernel(controls: Controls, views: Views, data: Data) -> None:
     """Связь редактора ядра с :func:`cnn_course.conv.filter_image`."""
     kernel = torch.tensor([[controls[f"w{r}{c}"].value for c in range(3)] for r in range(3)])
     act = controls["activation"].value
     out = filter_image(data["image_data"], kernel, bias=controls["bias"].value, act=act)
-    rows = " | ".join(" ".join(_weight_text(v) for v in row) for row in kernel.tolist())
+    rows, bias = " | ".join(" ".join(map(_weight_text, row)) for row in kernel.tolist()), controls["bias"].value
     views["stats"].value = _wrapped(
-        f"Ядро по строкам: {rows}; смещение b = {_weight_text(controls['bias'].value)}.<br>"
+        f"Ядро по строкам: {rows}; смещение b = {_weight_text(bias)}.<br>"
         f"Карта признаков: min = {fmt(float(out.min()), 3)}, max = {fmt(float(out.max()), 3)}, "
         f"среднее = {fmt(float(out.mean()), 3)}"
     )
@@ -305,12 +336,11 @@ _ACT_TITLES = {"none": "нет", "relu": "ReLU", "sigmoid": "сигмоида", 
 
 
 def _weight_text(value: float) -> str:
-    """Вес ползунка по-русски без лишних нулей: 1, −0,25, 0,5 (ползунки сами числа не показывают —
-    их подпись в ipywidgets всегда с десятичной точкой)."""
+    """Вес по-русски без лишних нулей: 1, −0,25 (подпись ползунка ipywidgets — всегда с точкой)."""
     return fmt(round(float(value), 2), 2).rstrip("0").rstrip(",")
 
 
-def kernel_editor(image=None, size: int = 160) -> Explorer:
+def kernel_editor(image: torch.Tensor | None = None, size: int = 160) -> Explorer:
     """Редактор ядра 3×3: девять ползунков весов, смещение и функция активации, результат на фото.
 
     Список «готовое ядро» подставляет классическое ядро в ползунки; если веса поменять вручную,
@@ -360,7 +390,7 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
         for c in range(3)
     }
     controls["bias"] = _slider("смещение (bias)", 0.0, -1.0, 1.0, 0.05, widgets.FloatSlider, label="120px")
-    controls["bias"].readout = False
+    controls["bias"].readout = False  # число по-русски — в строке под ползунками
     controls["activation"] = widgets.Dropdown(
         options=[(_ACT_TITLES[a], a) for a in ACTIVATIONS],
         value="none",
@@ -390,7 +420,7 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
     )
     state = {"applying": False, "syncing": False}
 
-    def apply_preset(change) -> None:
+    def apply_preset(change: Mapping[str, Any]) -> None:
         if change["new"] == "custom" or state["syncing"]:
             return
         kernel = classic_kernel(change["new"])
@@ -403,7 +433,7 @@ def kernel_editor(image=None, size: int = 160) -> Explorer:
         finally:
             state["applying"] = False
 
-    def follow_weights(_change) -> None:
+    def follow_weights(_change: Mapping[str, Any]) -> None:
         if state["applying"]:
             return
         kernel = torch.tensor([[controls[f"w{r}{c}"].value for c in range(3)] for r in range(3)])
@@ -424,7 +454,7 @@ _MODE_TITLES = {"max": "максимум", "min": "минимум", "avg": "ср
 _POOL_TITLES = {"max": "max-пулинг", "min": "min-пулинг", "avg": "усредняющий\nпулинг"}
 
 
-def _render_pool(controls, views, data) -> None:
+def _render_pool(controls: Controls, views: Views, data: Data) -> None:
     """Связь обозревателя пулинга с :func:`cnn_course.explore.pool_step`."""
     c = {name: ctl.value for name, ctl in controls.items()}
     try:
@@ -452,7 +482,7 @@ def _render_pool(controls, views, data) -> None:
     _show_figure(views["picture"], fig)
 
 
-def pool_explorer(image=None, seed: int = 3) -> Explorer:
+def pool_explorer(image: torch.Tensor | None = None, seed: int = 3) -> Explorer:
     """Обозреватель пулинга: окно, шаг и режим (max, min, avg); видно каждое окно и выбранное значение.
 
     Args:
@@ -485,7 +515,7 @@ def pool_explorer(image=None, seed: int = 3) -> Explorer:
     return Explorer(controls, views, children, _render_pool, name="pool-explorer", data={"image_data": data})
 
 
-def _render_shapes(controls, views, data) -> None:
+def _render_shapes(controls: Controls, views: Views, data: Data) -> None:
     """Связь калькулятора форм с :func:`cnn_course.explore.shape_table`."""
     layers = [
         {
@@ -522,7 +552,7 @@ _RELEVANT = {
 }
 
 
-def _show_relevant(controls, i: int) -> None:
+def _show_relevant(controls: Controls, i: int) -> None:
     """Прячет ползунки слоя ``i``, которые для его типа ничего не меняют."""
     relevant = _RELEVANT[controls[f"kind{i}"].value]
     for name in ("kernel", "stride", "padding", "channels"):
@@ -540,7 +570,7 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
     """
     n_layers = check_int(n_layers, "n_layers", minimum=1, maximum=8)
     preset = [("conv", 3, 1, 1, 16), ("maxpool", 2, 2, 0, 16), ("conv", 3, 1, 1, 32), ("maxpool", 2, 2, 0, 32)]
-    narrow = {"label": "90px", "width": "300px"}  # подпись «дополнение» целиком, дорожка ≥ 120 пикс.
+    narrow: dict[str, Any] = {"label": "90px", "width": "300px"}  # подпись «дополнение» целиком, дорожка ≥ 120 пикс.
     controls = {
         "size": _slider("вход H = W", 64, 4, 256, **narrow),
         "in_channels": _slider("каналов", 3, 1, 4, **narrow),
@@ -571,7 +601,7 @@ def shape_calculator(n_layers: int = 4) -> Explorer:
     )
 
 
-def _render_classifier(controls, views, data) -> None:
+def _render_classifier(controls: Controls, views: Views, data: Data) -> None:
     """Связь классификатора с :func:`cnn_course.pretrained.classify_image`."""
     from .images import decode_image
     from .pretrained import classification_html, classify_image, thumbnail_png, upload_error_text
@@ -602,7 +632,9 @@ def _render_classifier(controls, views, data) -> None:
     data["results"] = results
 
 
-def image_classifier(model, weights, pretrained: bool = True, image=None) -> Explorer:
+def image_classifier(
+    model: nn.Module, weights: WeightsEnum, pretrained: bool = True, image: Image.Image | None = None
+) -> Explorer:
     """Классификатор картинки: загрузите файл (FileUpload) — увидите top-k классов ImageNet.
 
     Args:
@@ -624,7 +656,7 @@ def image_classifier(model, weights, pretrained: bool = True, image=None) -> Exp
     if image is None:
         from matplotlib import cbook
 
-        with cbook.get_sample_data("grace_hopper.jpg") as fp:
+        with cast(IO[bytes], cbook.get_sample_data("grace_hopper.jpg")) as fp:  # .jpg — файл, не массив
             image = Image.open(fp).convert("RGB")
     elif isinstance(image, Image.Image):
         image = pil_to_rgb(image, "image")
