@@ -40,7 +40,7 @@ from ._exercise_code import (
     my_max_pool,
     my_output_size,
 )
-from ._quiz_bank import _quiz
+from ._quiz_form import _quiz
 
 
 def _ex(key, question, answer, explanation, hint, *mistakes, tol=1e-6) -> dict:
