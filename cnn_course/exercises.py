@@ -15,8 +15,10 @@ import math
 import numbers
 import re
 import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import torch
 
@@ -30,6 +32,8 @@ __all__ = ["Exercise", "CheckResult", "EXERCISES", "Quiz", "check", "exercise", 
 
 RIGHT, WRONG = "\u2714", "\u2718"  # ✔ и ✘: эти знаки есть в шрифтах DejaVu (в отличие от эмодзи)
 _MAX_SHOWN = 60  # столько символов чужого ответа показываем в сообщении
+
+_Answer = int | float | tuple[int | float, ...]  # ответ после приведения: число или кортеж чисел
 
 
 def _inline_html(text: str) -> str:
@@ -66,10 +70,10 @@ class Exercise:
 
     key: str
     question: str
-    answer: object
+    answer: Any  # число, кортеж чисел, номер варианта или эталонная функция
     explanation: str
     hint: str
-    mistakes: tuple = ()
+    mistakes: tuple[tuple[Any, str], ...] = ()
     tol: float = 1e-6
     stem: str = ""
     choices: tuple[str, ...] = ()
@@ -138,7 +142,7 @@ class CheckResult:
     message: str
     status: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.status:
             object.__setattr__(self, "status", "right" if self.ok else "wrong")
 
@@ -225,7 +229,7 @@ def quiz(lesson: int) -> Quiz:
     return Quiz(lesson, tuple(ex for key, ex in EXERCISES.items() if key in quiz_keys and key.split(".")[0] == prefix))
 
 
-_TRIED: set = set()  # ключи упражнений, на которые уже был дан ответ
+_TRIED: set[str] = set()  # ключи упражнений, на которые уже был дан ответ
 
 
 def reveal(key: str) -> CheckResult:
@@ -247,7 +251,7 @@ def reveal(key: str) -> CheckResult:
     return CheckResult(False, f"Ответ к упражнению {ex.number}: {shown}\n{ex.explanation}{note}", "answer")
 
 
-def _show(value) -> str:
+def _show(value: float | tuple[float, ...]) -> str:
     """Ответ по-русски: 1\u202f180\u202f160, 0,1875, (4, −3, 0,5)."""
     if isinstance(value, tuple):
         return (
@@ -260,7 +264,7 @@ def _show(value) -> str:
     return ("\u2212" if value < 0 else "") + f"{abs(value):.10g}".replace(".", ",")
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     """Короткое представление чужого ответа (длинные обрезаются)."""
     try:
         text = repr(value)
@@ -273,7 +277,7 @@ class _Bad(Exception):
     """Ответ не того вида; текст — что сказать ученику."""
 
 
-def _number(value):
+def _number(value: Any) -> int | float:
     """Одно число ответа: int (точно) или float; иначе _Bad."""
     if isinstance(value, bool):
         raise _Bad(f"получено логическое значение {value}")
@@ -288,7 +292,7 @@ def _number(value):
             raise _Bad("получено не число (бесконечность или NaN)")
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (numbers.Rational, fractions.Fraction)):
-        return int(value) if value.denominator == 1 else float(value)
+        return int(value.numerator) if value.denominator == 1 else float(value)
     if isinstance(value, numbers.Real):
         value = float(value)
         if not math.isfinite(value):
@@ -302,7 +306,7 @@ def _number(value):
     raise _Bad(f"получено {_short(value)} (тип {type(value).__name__})")
 
 
-def _normalize(value, expected):
+def _normalize(value: Any, expected: object) -> _Answer:
     """Ответ ученика в виде ожидаемого: число или кортеж чисел; иначе _Bad с объяснением."""
     if isinstance(expected, tuple):
         want = f"кортеж из {count_words(len(expected), 'числа', 'чисел', 'чисел')}"
@@ -344,7 +348,7 @@ def _normalize(value, expected):
         raise _Bad(f"Ожидалось число, {err}.") from None
 
 
-def _same(a, b, tol: float) -> bool:
+def _same(a: _Answer, b: _Answer, tol: float) -> bool:
     """Равны ли ответы: целые — точно, дробные — с относительной точностью ``tol``."""
     if isinstance(a, tuple) or isinstance(b, tuple):
         return (
@@ -361,7 +365,7 @@ def _same(a, b, tol: float) -> bool:
         return False
 
 
-def _matches(answer, value, wrong, tol: float) -> bool:
+def _matches(answer: object, value: _Answer | None, wrong: _Answer, tol: float) -> bool:
     """Совпал ли ответ с типичной ошибкой (она может быть и другой длины, чем верный ответ)."""
     if value is not None:
         return _same(value, wrong, tol)
@@ -371,7 +375,7 @@ def _matches(answer, value, wrong, tol: float) -> bool:
         return False
 
 
-def _as_result(value, like):
+def _as_result(value: Any, like: object) -> object:
     """Результат ученика в виде эталона: тензор (из numpy, списка) или как есть."""
     if isinstance(like, dict) and isinstance(value, dict):
         return {k: _as_result(v, like[k]) if k in like else v for k, v in value.items()}
@@ -380,7 +384,7 @@ def _as_result(value, like):
     return value
 
 
-def _same_result(got, want) -> bool:
+def _same_result(got: object, want: object) -> bool:
     if isinstance(want, dict):
         return isinstance(got, dict) and got.keys() == want.keys() and all(_same_result(got[k], want[k]) for k in want)
     if isinstance(want, torch.Tensor):
@@ -388,7 +392,7 @@ def _same_result(got, want) -> bool:
     return got == want
 
 
-def _show_case(args) -> str:
+def _show_case(args: Sequence[object]) -> str:
     parts = []
     for a in args:
         if isinstance(a, torch.Tensor):
@@ -402,7 +406,7 @@ def _show_case(args) -> str:
     return ", ".join(parts)
 
 
-def _show_value(value) -> str:
+def _show_value(value: object) -> str:
     if isinstance(value, torch.Tensor):
         if value.numel() <= 16:
             rows = value.reshape(-1, value.shape[-1]) if value.ndim else value.reshape(1, 1)
@@ -418,9 +422,14 @@ def _show_value(value) -> str:
     return _short(value)
 
 
-def _run_all(fn, cases, outcome, like):
-    """Результаты функции на всех примерах (или CheckResult, если она упала или ещё пуста)."""
-    results = []
+def _run_all(
+    fn: Callable[..., object],
+    cases: Callable[[], Sequence[tuple[Any, ...]]],
+    outcome: Callable[[Any, tuple[Any, ...]], object],
+    like: Sequence[object],
+) -> list[object] | None:
+    """Результаты функции на всех примерах (None, если она ещё пуста — вернула None)."""
+    results: list[object] = []
     for args in cases():
         got = fn(*args)
         if got is None:
@@ -429,7 +438,7 @@ def _run_all(fn, cases, outcome, like):
     return results
 
 
-def _check_code(ex: Exercise, fn) -> CheckResult:
+def _check_code(ex: Exercise, fn: object) -> CheckResult:
     """Запускает функцию ученика на примерах и сравнивает с эталоном; первая ошибка — с входом и ответами.
 
     Подсказка для типичной ошибки выдаётся, только если функция ученика совпала с ней на всех примерах.
@@ -454,7 +463,7 @@ def _check_code(ex: Exercise, fn) -> CheckResult:
         return CheckResult(True, f"Верно! {ex.explanation}")
     for wrong, why in ex.mistakes:
         bad = _run_all(wrong, cases, outcome, want)
-        if all(_same_result(g, b) for g, b in zip(got, bad)):
+        if bad is not None and all(_same_result(g, b) for g, b in zip(got, bad)):  # None: «ошибка» без return
             return CheckResult(False, f"Неверно. {why}")
     i = next(i for i, (g, w) in enumerate(zip(got, want)) if not _same_result(g, w))
     return CheckResult(
@@ -464,7 +473,7 @@ def _check_code(ex: Exercise, fn) -> CheckResult:
     )
 
 
-def check(key: str, answer) -> CheckResult:
+def check(key: str, answer: object) -> CheckResult:
     """Проверяет ответ ученика на упражнение ``key`` (ключ ``'conv.params'`` или номер ``'1.1'``).
 
     Args:
@@ -487,6 +496,7 @@ def check(key: str, answer) -> CheckResult:
             "pending",
         )
     _TRIED.add(ex.key)
+    result: CheckResult | None
     if ex.is_code:
         result = _check_code(ex, answer)
     else:
