@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 from .settings import MODE_NAMES, MODES, run_mode
@@ -117,7 +118,7 @@ LESSONS: tuple[Lesson, ...] = (
 )
 
 
-def get_lesson(key) -> Lesson:
+def get_lesson(key: int | str) -> Lesson:
     """Урок по номеру (``4``), имени файла (``'04_sun_regression.ipynb'``) или его началу (``'04'``).
 
     Raises:
@@ -147,7 +148,7 @@ def format_duration(seconds: float) -> str:
     return f"{hours}\u00a0ч {rest}\u00a0мин" if rest else f"{hours}\u00a0ч"
 
 
-def start_lesson(key) -> str:
+def start_lesson(key: int | str) -> str:
     """Первая ячейка урока: печатает режим и ожидаемое время урока в нём, возвращает режим.
 
     Пример вывода: «Урок 4 «Находим солнце…». Режим: обычный — на 2 ядрах CPU около 5 мин.»
@@ -178,9 +179,8 @@ def readme_table() -> str:
     return "\n".join(rows)
 
 
-def update_readme(path) -> bool:
+def update_readme(path: str | Path) -> bool:
     """Заменяет таблицу уроков в README между метками; True, если файл изменился."""
-    from pathlib import Path
 
     path = Path(path)
     text = path.read_text(encoding="utf-8")
