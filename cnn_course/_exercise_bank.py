@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._exercise_code import (
     FREEZE_HINT,
     GETITEM_HINT,
@@ -43,7 +45,9 @@ from ._exercise_code import (
 from ._quiz_form import _quiz
 
 
-def _ex(key, question, answer, explanation, hint, *mistakes, tol=1e-6) -> dict:
+def _ex(
+    key: str, question: str, answer: Any, explanation: str, hint: str, *mistakes: tuple[Any, str], tol: float = 1e-6
+) -> dict[str, Any]:
     return dict(
         key=key, question=question, answer=answer, explanation=explanation, hint=hint, mistakes=tuple(mistakes), tol=tol
     )
