@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-def _quiz(key, stem, explanation, hint, *options) -> dict:
+
+def _quiz(key: str, stem: str, explanation: str, hint: str, *options: tuple[str, str | None]) -> dict[str, Any]:
     """Вопрос с выбором: ``options`` — пары (текст варианта, почему он неверен); у верного варианта
     вместо объяснения ``None``. Номера вариантов — с 1, в порядке перечисления."""
     right = [n for n, (_, why) in enumerate(options, 1) if why is None]
