@@ -571,3 +571,73 @@ def test_topk_of_logits_and_of_probabilities():
     assert (logits < 0).any()
     assert torch.equal(logits.softmax(dim=0), torch.ones(1, 1000))  # по оси батча — одни единицы
     keyed("vgg.topk", "те же классы в том же порядке")
+
+
+# --- урок 6: классификация и остаточные связи ---
+
+
+def test_cross_entropy_takes_logits_and_a_second_softmax_hurts():
+    ce = nn.CrossEntropyLoss()
+    logits = 5 * torch.randn(64, 5, generator=gen(6))
+    y = torch.randint(0, 5, (64,), generator=gen(7))
+    manual = -torch.log_softmax(logits, 1)[torch.arange(64), y].mean()
+    torch.testing.assert_close(ce(logits, y), manual)  # внутри — log-softmax от логитов
+    a, b = logits.clone().requires_grad_(), logits.clone().requires_grad_()
+    ce(a, y).backward()
+    ce(b.softmax(1), y).backward()
+    assert b.grad.norm() < a.grad.norm() / 3  # двойной softmax: градиенты в разы меньше
+    assert ce(torch.eye(5), torch.arange(5)) > 0.5  # и даже идеальные вероятности не дают потерю 0
+    keyed("cls.ce_input", "логиты — выход последнего `Linear` без softmax")
+
+
+def test_cross_entropy_targets_are_class_numbers_of_shape_n():
+    ce, logits = nn.CrossEntropyLoss(), torch.randn(32, 5, generator=gen(8))
+    y = torch.randint(0, 5, (32,), generator=gen(9))
+    assert ce(logits, y).ndim == 0
+    with pytest.raises(RuntimeError, match="multi-target not supported"):
+        ce(logits, y[:, None])
+    with pytest.raises(RuntimeError, match="Long"):
+        ce(logits, y.float())
+    keyed("cls.target_shape", "(32,) типа int64 — номер класса каждого примера")
+
+
+def test_accuracy_of_always_the_majority_class():
+    from cnn_course import accuracy
+
+    labels = torch.tensor([0] * 90 + [1] * 5 + [2] * 5)
+    always_zero = torch.zeros(100, 3)
+    always_zero[:, 0] = 1  # логиты: всегда класс 0
+    assert accuracy(always_zero, labels) == pytest.approx(0.9)
+    keyed("cls.accuracy_trap", "матрица ошибок")
+
+
+def test_residual_skip_needs_a_projection_when_shapes_change():
+    x = torch.randn(2, 64, 16, 16, generator=gen(10))
+    f = nn.Conv2d(64, 128, 3, stride=2, padding=1)
+    with pytest.raises(RuntimeError, match="must match"):
+        f(x) + x
+    assert nn.ReLU()(x).shape == x.shape  # ReLU форму не меняет
+    projection = nn.Conv2d(64, 128, 1, stride=2)
+    assert (f(x) + projection(x)).shape == (2, 128, 8, 8)
+    keyed("cls.skip_shapes", "свёртку 1×1 со 128 фильтрами и шагом 2")
+
+
+def test_identity_skip_adds_no_parameters_and_zero_branch_is_identity():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1))
+
+        def forward(self, x):
+            return self.f(x) + x
+
+    block, plain = Block(), nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1))
+    assert sum(p.numel() for p in block.parameters()) == sum(p.numel() for p in plain.parameters())
+    for p in block.f.parameters():
+        nn.init.zeros_(p)
+    x = torch.randn(1, 8, 6, 6, generator=gen(11), requires_grad=True)
+    out = block(x)
+    torch.testing.assert_close(out, x)  # F ≈ 0 — блок ничего не меняет
+    out.sum().backward()
+    torch.testing.assert_close(x.grad, torch.ones_like(x))  # градиент проходит по обходу целиком
+    keyed("cls.why_residual", "блоку легко выучить")
