@@ -66,10 +66,12 @@ test: $(DEV_STAMP) lint
 test-quick: $(DEV_STAMP)
 	CNN_COURSE_MODE=smoke $(BIN)/python -m pytest tests -m "not lessons and not browser and not slow"
 
-# Стиль кода: ruff (проверка и формат) по пакету, тестам, инструментам и урокам.
+# Стиль кода: ruff (проверка и формат) по пакету, тестам, инструментам и урокам;
+# типы пакета: mypy (настройки — [tool.mypy] в pyproject.toml, функции без аннотаций — ошибка).
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Привести код к стилю и убрать из уроков выводы (перед коммитом).
 fmt: $(DEV_STAMP)
