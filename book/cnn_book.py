@@ -16,122 +16,43 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
+import html
+import html.parser
 import json
 import re
-import shutil
-import tarfile
 import tempfile
-import urllib.request
-from fnmatch import fnmatch
+import zipfile
 from pathlib import Path
 
+import cnn_book_vendor as vendor
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = Path(__file__).resolve().parent
-VENDOR_CACHE = ROOT / "build" / ".book-vendor"
-REGISTRY = "https://registry.npmjs.org"
 LESSONS_DIR = "lessons"
 LESSONS_MARKER = "<!-- уроки из реестра cnn_course.lessons -->"
-
-# пакет npm → (версия, SHA-256 архива, какие файлы взять из package/ (шаблоны fnmatch), папка в _static/)
-VENDOR = {
-    "mathjax": (
-        "3.2.2",
-        "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09",
-        ["es5/tex-mml-chtml.js", "es5/input/*", "es5/output/chtml/*", "es5/ui/*", "es5/a11y/*", "es5/sre/*"],
-        "mathjax",
-    ),
-    "requirejs": (
-        "2.3.7",
-        "31f3330c978fb28684622fe71165dc946432cf0210b2ea8a1ca0233e70f2737d",
-        ["require.js"],
-        "requirejs",
-    ),
-    "@jupyter-widgets/html-manager": (
-        "1.0.15",
-        "2b9d65cb7913e1c7d671757a10008b32c9c2448d4429513371e55c07d6107638",
-        ["dist/embed-amd.js", "dist/*.woff2", "dist/*.woff", "dist/*.ttf", "dist/*.eot", "dist/*.svg"],
-        "html-manager",
-    ),
-}
-MATHJAX_JS = "mathjax/es5/tex-mml-chtml.js"
-WIDGETS_JS = {"requirejs/require.js": {}, "html-manager/dist/embed-amd.js": {}}
-
-# Менеджер виджетов ищет свои шрифты (FontAwesome) в папке модуля AMD: адрес строится из имени
-# модуля («@jupyter-widgets/controls» — относительно страницы, а не скрипта) как origin + путь, а
-# у file:// origin — строка «null». Обе правки ведут к папке самого embed-amd.js.
-PATCHES = [
-    (
-        re.compile(r"new URL\((\w+)\.uri,document\.location\)"),
-        "new URL(document.querySelector('script[src*=\"embed-amd.js\"]').src,document.location)",
-    ),
-    (re.compile(r"`\$\{(\w+)\.origin\}\$\{\1\.pathname\}`"), r"`${\1.protocol}//${\1.host}${\1.pathname}`"),
-]
+MATHJAX_JS = vendor.MATHJAX_JS
+WIDGETS_JS = vendor.WIDGETS_JS
+ARCHIVE = "cnn-course.zip"
 
 NOTE_WIDGETS = (
     "Это страница книги: код урока уже выполнен, рисунки и результаты сохранены. Ползунки и другие "
-    "элементы управления показывают сохранённое состояние — двигаются они только в JupyterLab: "
-    "откройте урок командой `make lab`."
+    "элементы управления показывают сохранённое состояние — двигаются они только в JupyterLab."
 )
-NOTE_PLAIN = (
-    "Это страница книги: код урока уже выполнен, рисунки и результаты сохранены. Чтобы менять код и "
-    "запускать его, откройте урок в JupyterLab командой `make lab`."
+NOTE_PLAIN = "Это страница книги: код урока уже выполнен, рисунки и результаты сохранены."
+# отдельный ноутбук без пакета cnn_course не запустится: ссылка — на архив всего курса
+NOTE_RUN = (
+    "**Как запустить урок у себя.** Скачайте "
+    f'<a href="../{ARCHIVE}" download>архив курса</a> (уроки, пакет `cnn_course` и настройки), '
+    "распакуйте его и в папке `cnn-course` выполните `make lab`: команда поставит PyTorch и "
+    "JupyterLab в папку `.venv` и откроет уроки. Нужны `python3` (3.11–3.13) и `make`."
 )
+# текст для ноутбука, а не для книги: в книге нечего вписывать и нечего запускать
+JUPYTER_ONLY = [re.compile(r"\s*Или впишите номер ниже и проверьте ответ\.")]
 
 logger = logging.getLogger(__name__)
-
-
-# --- скрипты из реестра npm ---------------------------------------------------------------------
-
-
-def fetch_vendor(cache: Path = VENDOR_CACHE, timeout: float = 60.0) -> list[Path]:
-    """Скачивает (один раз) пакеты npm, сверяет SHA-256 и распаковывает нужные файлы.
-
-    Returns:
-        папки для ``html_static_path``: содержимое каждой попадает в ``_static/`` книги.
-    """
-    folders = []
-    for name, (version, sha256, wanted, target) in VENDOR.items():
-        folder = cache / f"{target}-{version}"
-        folders.append(folder)
-        if (folder / target).is_dir():
-            continue
-        url = f"{REGISTRY}/{name}/-/{name.rsplit('/', 1)[-1]}-{version}.tgz"
-        logger.info(f"книга: скачиваю {name}@{version} из реестра npm")
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            blob = response.read()
-        actual = hashlib.sha256(blob).hexdigest()
-        if actual != sha256:
-            raise RuntimeError(f"{name}@{version}: SHA-256 архива {actual}, ожидалась {sha256}")
-        cache.mkdir(parents=True, exist_ok=True)
-        # распаковка во временную папку и переименование: параллельная сборка не увидит половину файлов
-        staging = Path(tempfile.mkdtemp(prefix=f".{target}-", dir=cache))
-        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
-            for member in tar.getmembers():
-                rel = member.name.split("/", 1)[1] if "/" in member.name else member.name
-                if not member.isfile() or rel.endswith(".map") or not any(fnmatch(rel, w) for w in wanted):
-                    continue
-                data = tar.extractfile(member).read()
-                if rel.endswith("embed-amd.js"):
-                    text = data.decode("utf-8")
-                    for pattern, repl in PATCHES:
-                        text, count = pattern.subn(repl, text)
-                        if not count:
-                            raise RuntimeError(f"{name}@{version}: правка адреса шрифтов не нашла {pattern.pattern}")
-                    data = text.encode("utf-8")
-                out = staging / target / rel
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(data)
-        try:
-            staging.rename(folder)
-        except OSError:  # другая сборка успела раньше
-            shutil.rmtree(staging, ignore_errors=True)
-    return folders
 
 
 # --- исходники книги ----------------------------------------------------------------------------
@@ -176,7 +97,11 @@ def prepare_sources(app: Sphinx, config) -> None:
         from cnn_course.settings import run_mode
 
         config.nb_execution_cache_path = str(ROOT / "build" / ".jupyter_cache" / run_mode())
-    config.html_static_path = [*config.html_static_path, *map(str, fetch_vendor())]
+    absent = vendor.missing()
+    if absent:
+        # отдельный шаг «python book/cnn_book_vendor.py» делает сборку без сети; здесь — запасной путь
+        logger.info(f"книга: нет скриптов {', '.join(absent)} — скачиваю (python book/cnn_book_vendor.py)")
+    config.html_static_path = [*config.html_static_path, *map(str, vendor.fetch(log=logger.info))]
 
 
 def lesson_list() -> str:
@@ -275,7 +200,7 @@ def edit_source(app: Sphinx, docname: str, source: list[str]) -> None:
     note = NOTE_WIDGETS if lesson.widgets else NOTE_PLAIN
     first = nb["cells"][0]
     title, _, rest = "".join(first["source"]).partition("\n")
-    first["source"] = f"{title}\n\n```{{note}}\n{note}\n```\n{rest}"
+    first["source"] = f"{title}\n\n```{{note}}\n{note}\n\n{NOTE_RUN}\n```\n{rest}"
     source[0] = json.dumps(nb, ensure_ascii=False)
 
 
@@ -329,10 +254,286 @@ def scrub_js_files(app: Sphinx, pagename: str, templatename: str, context: dict,
             script.attributes["body"] = scrub(body, pairs)
 
 
+# --- страницы для читателя: якоря, рисунки, текст только для Jupyter -------------------------
+
+
+def readable_anchors(app: Sphinx, doctree: nodes.document) -> None:
+    """Якорь раздела — его название (slug MyST), а не ``id2``: ссылки не меняются от новых разделов."""
+    for section in doctree.findall(nodes.section):
+        ids = section["ids"]
+        readable = [i for i in ids if not re.fullmatch(r"id\d+", i)]
+        if readable and ids[0] != readable[0]:
+            section["ids"] = [*readable, *(i for i in ids if i not in readable)]
+
+
+def _is_photo(path: Path) -> bool:
+    """Много цветов (фотографии, шум) — рисунок лучше сжимается с потерями; графики — нет."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.convert("RGB").getcolors(maxcolors=40_000) is None
+
+
+def _webp(path: Path, quality: int = 85) -> Path | None:
+    """WebP рядом с PNG, если он заметно меньше (один раз: повторная сборка берёт готовый)."""
+    from PIL import Image
+
+    out = path.with_suffix(".webp")
+    if not out.is_file() or out.stat().st_mtime < path.stat().st_mtime:
+        with Image.open(path) as im:
+            im.convert("RGB").save(out, "WEBP", quality=quality, method=4)
+    return out if out.stat().st_size < 0.7 * path.stat().st_size else None
+
+
+def lesson_figures(app: Sphinx, doctree: nodes.document) -> None:
+    """Рисунки уроков: подпись вместо имени файла; фотографии — WebP вместо PNG в 1–2 МБ."""
+    docname = app.env.docname
+    if not docname.startswith(f"{LESSONS_DIR}/"):
+        return
+    from cnn_course.lessons import get_lesson
+
+    lesson = get_lesson(docname.split("/", 1)[1])
+    srcdir = Path(app.srcdir)
+    for k, image in enumerate(doctree.findall(nodes.image), start=1):
+        uri = image.get("uri", "")
+        alt = image.get("alt", "")
+        if not alt or alt == uri or "/" in alt or alt.endswith((".png", ".jpg", ".svg", ".webp", ".gif")):
+            cell = image.parent
+            while cell is not None and "cell" not in cell.get("classes", []):
+                cell = cell.parent
+            comment = ""
+            if cell is not None:
+                for block in cell.findall(nodes.literal_block):
+                    comment = next(
+                        (line.lstrip("# ").strip() for line in block.astext().splitlines() if line.startswith("#")), ""
+                    )
+                    break
+            image["alt"] = f"Рисунок {k} урока {lesson.number}" + (f": {comment}" if comment else "")
+        if uri.startswith("data:") or not uri.endswith(".png"):
+            continue
+        path = (srcdir / Path(docname).parent / uri).resolve() if not Path(uri).is_absolute() else Path(uri)
+        if not path.is_file():
+            path = (srcdir / uri.lstrip("/")).resolve()
+        if not path.is_file() or path.stat().st_size < 200_000 or not _is_photo(path):
+            continue
+        smaller = _webp(path)
+        if smaller is not None:
+            image["uri"] = uri[: -len(".png")] + ".webp"
+            image.get("candidates", {}).pop("image/png", None)
+
+
+def book_only_text(app: Sphinx, doctree: nodes.document) -> None:
+    """Убирает из выводов фразы, обращённые к ноутбуку («впишите номер ниже…»)."""
+    for node in list(doctree.findall(nodes.raw)):
+        text = node.astext()
+        new = text
+        for pattern in JUPYTER_ONLY:
+            new = pattern.sub("", new)
+        if new != text:
+            node.children = [nodes.Text(new)]
+
+
+# --- страница: заголовок, поиск -----------------------------------------------------------------
+
+
+def page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Стартовая страница без повтора названия курса; страница поиска — с текстами страниц."""
+    if pagename == app.config.root_doc:
+        context["docstitle"] = ""  # <title> — только заголовок страницы (он и есть название курса)
+    if pagename == "search":
+        app.add_js_file("search-text.js", priority=900)
+
+
+# --- после сборки: архив курса, тексты для поиска, русские строки темы ---------------------------
+
+# файлы архива курса (пути от корня курса; папки — целиком, без кешей)
+ARCHIVE_FILES = ["README.md", "Makefile", "pyproject.toml", "constraints.txt", "tools/lab_settings.py"]
+ARCHIVE_DIRS = {"notebooks": ("*.ipynb",), "cnn_course": ("*.py", "py.typed", "*.json", "*.png", "*.jpg")}
+
+
+def course_archive(dest: Path) -> Path:
+    """``cnn-course.zip``: уроки, пакет и всё, что нужно команде ``make lab``; время файлов постоянное."""
+    files = [ROOT / name for name in ARCHIVE_FILES]
+    for folder, patterns in ARCHIVE_DIRS.items():
+        for path in sorted((ROOT / folder).rglob("*")):
+            parts = path.relative_to(ROOT).parts
+            if (
+                path.is_file()
+                and any(path.match(p) for p in patterns)
+                and not any(part.startswith(".") or part == "__pycache__" for part in parts)
+            ):
+                files.append(path)
+    tmp = dest.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in files:
+            info = zipfile.ZipInfo("cnn-course/" + path.relative_to(ROOT).as_posix(), date_time=(2026, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    tmp.replace(dest)
+    return dest
+
+
+class _MainText(html.parser.HTMLParser):
+    """Основной текст страницы (``[role=main]``) для отрывков поиска: разделы с якорями и текст."""
+
+    SKIP = frozenset({"script", "style", "svg", "img", "mjx-container", "math", "button", "template", "nav"})
+    KEEP = frozenset({"section", "h1", "h2", "h3", "h4", "p", "li", "pre", "dt", "dd", "td", "th"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.inside = 0  # глубина внутри [role=main]
+        self.skip = 0
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("br", "img", "input", "meta", "link", "hr", "wbr"):
+            return
+        if self.inside:
+            self.inside += 1
+        elif attrs.get("role") == "main":
+            self.inside = 1
+            self.stack.append("div")
+            self.out.append('<div role="main">')
+            return
+        if not self.inside:
+            return
+        if self.skip or tag in self.SKIP or "headerlink" in (attrs.get("class") or ""):
+            self.skip += 1
+            self.stack.append("")
+            return
+        if tag in self.KEEP:
+            ident = f' id="{html.escape(attrs["id"])}"' if tag == "section" and attrs.get("id") else ""
+            self.out.append(f"<{tag}{ident}>")
+            self.stack.append(tag)
+        else:
+            self.stack.append("")
+
+    def handle_endtag(self, tag):
+        if not self.inside or tag in ("br", "img", "input", "meta", "link", "hr", "wbr"):
+            return
+        self.inside -= 1
+        kept = self.stack.pop() if self.stack else ""
+        if self.skip:
+            self.skip -= 1
+            return
+        if kept:
+            self.out.append(f"</{kept}>")
+
+    def handle_data(self, data):
+        if self.inside and not self.skip:
+            self.out.append(html.escape(data, quote=False))
+
+
+def main_text(page: str) -> str:
+    parser = _MainText()
+    parser.feed(page)
+    return re.sub(r"\s+", " ", "".join(parser.out))
+
+
+def search_texts(outdir: Path, docnames: list[str]) -> str:
+    """``_static/search-text.js``: текст каждой страницы для отрывков под результатами поиска.
+
+    Поиск Sphinx берёт отрывок, загружая страницу через ``fetch()``, а с ``file://`` это запрещено:
+    скрипт отвечает на такие запросы текстом из этого файла (обычный ``<script>``, без ``fetch``).
+    """
+    texts = {}
+    for docname in docnames:
+        path = outdir / f"{docname}.html"
+        if path.is_file():
+            texts[docname + ".html"] = main_text(path.read_text(encoding="utf-8"))
+    data = json.dumps(texts, ensure_ascii=False).replace("</", "<\\/")
+    return (
+        "// Книга курса: тексты страниц для отрывков поиска (собирает book/cnn_book.py)\n"
+        "(function () {\n"
+        '  "use strict";\n'
+        f"  const pages = {data};\n"
+        "  const realFetch = window.fetch.bind(window);\n"
+        "  window.fetch = function (resource, options) {\n"
+        "    const url = new URL(String(resource), document.baseURI);\n"
+        "    const root = new URL(document.documentElement.dataset.content_root || './', document.baseURI);\n"
+        "    const key = decodeURIComponent(url.href.slice(root.href.length).split(/[?#]/)[0]);\n"
+        "    if (url.href.startsWith(root.href) && Object.prototype.hasOwnProperty.call(pages, key)) {\n"
+        "      return Promise.resolve(new Response(pages[key], {headers: {'Content-Type': 'text/html'}}));\n"
+        "    }\n"
+        "    return realFetch(resource, options);\n"
+        "  };\n"
+        "})();\n"
+    )
+
+
+# строки тем (шаблоны sphinx-book-theme и pydata-sphinx-theme), которых нет в их русских каталогах
+THEME_STRINGS = {
+    'title="Toggle primary sidebar"': 'title="Оглавление курса"',
+    'title="Toggle secondary sidebar"': 'title="Содержание страницы"',
+    'aria-label="Toggle primary sidebar"': 'aria-label="Оглавление курса"',
+    'aria-label="Toggle secondary sidebar"': 'aria-label="Содержание страницы"',
+    'title="Color mode"': 'title="Светлая или тёмная тема"',
+    'aria-label="Color mode"': 'aria-label="Светлая или тёмная тема"',
+    "System Settings": "Как в системе",
+    ">Back to top<": ">Наверх<",
+    'aria-label="Back to top"': 'aria-label="Наверх"',
+    'aria-label="Main"': 'aria-label="Уроки"',
+    'aria-label="Page"': 'aria-label="Страница"',
+    'aria-label="Version warning"': 'aria-label="Предупреждение о версии"',
+    'aria-label="Search..."': 'aria-label="Что найти"',
+    'placeholder="Search..."': 'placeholder="Что найти…"',
+    "темная": "тёмная",
+    "Темная": "Тёмная",
+    # у записей литературы роль списка (docutils пишет устаревшую doc-biblioentry)
+    'role="doc-biblioentry"': 'role="listitem"',
+}
+
+
+# кнопка «скачать .ipynb» темы ведёт в пустую _sources/ (исходники в книгу не копируются): вместо неё — архив
+SOURCE_BUTTON = re.compile(
+    r'href="((?:\.\./)*)_sources/[^"]*"(\s+target="_blank")?(\s+class="[^"]*btn-download-source-button[^"]*")'
+    r'\s+title="[^"]*"(.*?)<span class="btn__text-container">[^<]*</span>',
+    re.S,
+)
+# у поля поиска видимый текст «Поиск… Ctrl+K», а имя «Поиск»: имя берётся из текста (WCAG 2.5.3)
+SEARCH_FIELD = re.compile(r'(class="btn search-button-field[^"]*" title="[^"]*") aria-label="[^"]*"')
+
+
+def _translate(text: str) -> str:
+    for old, new in THEME_STRINGS.items():
+        text = text.replace(old, new)
+    text = SOURCE_BUTTON.sub(
+        rf'href="\1{ARCHIVE}" download\3 title="Скачать курс: уроки, пакет cnn_course и make lab"\4'
+        '<span class="btn__text-container">курс .zip</span>',
+        text,
+    )
+    return SEARCH_FIELD.sub(r"\1", text)
+
+
+def finish(app: Sphinx, exception) -> None:
+    """Архив курса, тексты поиска и русские строки темы во всех страницах."""
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    course_archive(outdir / ARCHIVE)
+    for path in outdir.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        new = _translate(text)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+    static = outdir / "_static"
+    static.mkdir(exist_ok=True)
+    docnames = sorted(app.env.found_docs)
+    (static / "search-text.js").write_text(search_texts(outdir, docnames), encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("cnn_book_executed", "", "env", types=frozenset({str}))
     app.connect("config-inited", prepare_sources)
     app.connect("source-read", edit_source)
     app.connect("doctree-read", scrub_doctree)
+    app.connect("doctree-read", readable_anchors, priority=400)  # до оглавления страницы (500)
+    app.connect("doctree-read", lesson_figures, priority=400)  # до сборщика картинок Sphinx (500)
+    app.connect("doctree-read", book_only_text)
+    app.connect("html-page-context", page_context)
+    app.connect("build-finished", finish)
     app.connect("html-page-context", scrub_js_files, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -49,14 +49,19 @@ html_title = project
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
-# поиск работает из searchindex.js; отрывки страниц он загружал бы через fetch(), а с file:// это запрещено
-html_show_search_summary = False
+# поиск работает из searchindex.js; отрывки страниц Sphinx загружает через fetch(), а с file:// это
+# запрещено — cnn_book кладёт тексты страниц в _static/search-text.js и отвечает на эти запросы сам
+html_show_search_summary = True
 html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
-    "use_download_button": False,
+    # кнопка скачивания — только «печать в PDF» (исходников в книге нет; архив курса — в заметке урока)
+    "use_download_button": True,
     "use_fullscreen_button": False,
     "show_navbar_depth": 1,
+    "logo": {"text": project},
+    # подвал без строки «Автор: …» (авторы — в строке об авторских правах)
+    "footer_content_items": ["copyright.html", "last-updated.html", "extra-footer.html"],
 }
 html_static_path = ["_static"]
 # после настроек MathJax (приоритет 500), но до самого MathJax (он грузится с defer)

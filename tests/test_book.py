@@ -8,6 +8,13 @@
 (``img.cc-animation``) двигаются; каждый виджет отрисован менеджером виджетов; ни одного запроса
 за пределы ``file://`` и ни одного неудачного; в страницах нет путей машины сборщика.
 
+Тест читателей (книга для каждого читателя): в Chromium шириной 1400 и 1100 px и на телефоне
+390 × 844, в светлой и тёмной теме каждая страница проверяется axe-core (все правила, 0 нарушений
+уровня serious и critical), не шире экрана, картинки сохраняют пропорции (± 2 %); на телефоне кнопки
+☰ и «Содержание» открывают список уроков и содержание страницы; поиск показывает отрывок с найденным
+словом; вес страницы урока (сумма файлов, которые она загружает) — не больше бюджета ``PAGE_BUDGET``.
+Один браузер и одна сборка книги на весь модуль: обход всех режимов — одна фикстура ``readers``.
+
 Правило «картинка не растянута»: показанная ширина ≤ 1,05 × naturalWidth у любой картинки; у
 картинок виджетов курса (``img.widget-image`` с шириной из ``layout.width``) PNG нарисован с
 плотностью 2× (``cnn_course.plotting.render_png``), поэтому для них ≤ 1,05 × naturalWidth / 2.
@@ -16,10 +23,13 @@
 from __future__ import annotations
 
 import html.parser
+import json
 import re
 import subprocess
 import sys
 import tempfile
+import time
+import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -27,6 +37,9 @@ import _browser
 import pytest
 
 from cnn_course.lessons import LESSONS as REGISTRY
+
+sys.path.insert(0, str(_browser.ROOT / "book"))
+import cnn_book_vendor as vendor
 
 pytestmark = pytest.mark.browser
 ROOT = _browser.ROOT
@@ -49,6 +62,9 @@ BASE64 = re.compile(r"[A-Za-z0-9+/=]{200,}")  # картинки и состоя
 @pytest.fixture(scope="module")
 def book(tmp_path_factory, executed_default) -> Path:
     _browser.require_browser()
+    # скрипты из npm (сверка SHA-256) — отдельным шагом до сборки: сама сборка обходится без сети
+    vendor.fetch(vendor.SITE)
+    vendor.fetch(vendor.TESTING)
     work = tmp_path_factory.mktemp("book")
     (work / "src").mkdir()
     done = subprocess.run(
@@ -79,29 +95,42 @@ def book(tmp_path_factory, executed_default) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser_page(book):
-    """Страница Chromium: всё, что не file://, data: или blob:, обрывается и записывается."""
+def browser(book):
+    """Один Chromium на весь модуль: каждая ширина и тема — свой контекст в нём."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(_browser.CHROMIUM), args=_browser.CHROMIUM_ARGS)
-        context = browser.new_context(offline=True, viewport={"width": 1300, "height": 900})
-        outside, failed, errors = [], [], []
+        chromium = pw.chromium.launch(executable_path=str(_browser.CHROMIUM), args=_browser.CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
-        def guard(route):
-            url = route.request.url
-            if url.startswith(("file://", "data:", "blob:")):
-                route.continue_()
-            else:
-                outside.append(url)
-                route.abort()
 
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.on("requestfailed", lambda request: failed.append(f"{request.url} ({request.failure})"))
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        yield page, {"outside": outside, "failed": failed, "errors": errors}
-        browser.close()
+def _guarded_context(browser, **options):
+    """Контекст без сети: всё, что не file://, data: или blob:, обрывается и записывается."""
+    context = browser.new_context(offline=True, **options)
+    log = {"outside": [], "failed": [], "errors": []}
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("file://", "data:", "blob:")):
+            route.continue_()
+        else:
+            log["outside"].append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return context, log
+
+
+@pytest.fixture(scope="module")
+def browser_page(browser):
+    """Страница Chromium 1300 × 900 для проверок содержания."""
+    context, log = _guarded_context(browser, viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.on("requestfailed", lambda request: log["failed"].append(f"{request.url} ({request.failure})"))
+    page.on("pageerror", lambda err: log["errors"].append(str(err)))
+    yield page, log
+    context.close()
 
 
 def _open(page, book: Path, name: str) -> None:
@@ -315,3 +344,222 @@ def test_lesson_page_offline(book, browser_page, name):
         assert shot.screenshot() != first, f"анимация {i + 1} в {name} стоит на месте"
 
     _no_trouble(log, PAGES[name])
+
+
+# --- тест читателей: ширины, темы, доступность, телефон, вес страниц ----------------------------
+
+# (имя, параметры контекста Chromium)
+SCREENS = {
+    "1400": {"viewport": {"width": 1400, "height": 900}},
+    "1100": {"viewport": {"width": 1100, "height": 900}},
+    "390": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
+}
+THEMES = ["light", "dark"]
+READER_PAGES = ["index.html", *PAGES.values(), "literature.html", "search.html?q=пулинг"]
+# бюджет веса страницы урока: сумма файлов, которые она загружает (без сжатия — file://), байт
+PAGE_BUDGET = 8_000_000
+
+AXE_JS = """async () => {
+  // все правила, кроме уровня AAA (контраст 7 : 1 и т. п.): AA — требование курса
+  const rules = Object.fromEntries(axe.getRules().map(r => [r.ruleId, {enabled: !r.tags.includes('wcag2aaa')}]));
+  const result = await axe.run(document, {rules, resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, count: v.nodes.length,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').slice(0, 150))
+  }));
+}"""
+
+ASPECT_JS = """async () => {
+  const out = [];
+  for (const img of document.querySelectorAll('article img')) {
+    img.loading = 'eager';
+    try { await img.decode(); } catch (e) {}
+    const box = img.getBoundingClientRect();
+    if (getComputedStyle(img).display === 'none' || box.width < 40 || box.height < 40 || !img.naturalWidth) continue;
+    const natural = img.naturalWidth / img.naturalHeight, shown = box.width / box.height;
+    out.push({src: img.currentSrc.slice(0, 60), alt: img.alt.slice(0, 40), natural, shown,
+              error: Math.abs(shown / natural - 1)});
+  }
+  return out;
+}"""
+
+
+def _ready(page, book: Path, name: str) -> None:
+    """Страница загружена, формулы набраны, виджеты отрисованы."""
+    page.goto((book / name.split("?")[0]).as_uri() + ("?" + name.split("?")[1] if "?" in name else ""))
+    _open_loaded(page)
+    if name.startswith("search.html"):
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results ul.search li').length > 0", timeout=30_000
+        )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]')]"
+        ".every(s => s.parentElement.querySelector('.jupyter-widgets'))",
+        timeout=60_000,
+    )
+
+
+def _open_loaded(page) -> None:
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => !document.querySelector('script[src*=\"mathjax/\"]') || (window.MathJax && MathJax.startup"
+        " && MathJax.startup.promise)",
+        timeout=30_000,
+    )
+    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+
+
+def _phone_menus(page) -> dict:
+    """На телефоне: ☰ открывает список уроков, «Содержание» — разделы страницы."""
+    out = {}
+    page.locator(".primary-toggle:visible").first.click()
+    page.wait_for_timeout(300)
+    out["primary_open"] = page.evaluate("() => !!document.querySelector('#pst-primary-sidebar-modal[open]')")
+    out["primary_lessons"] = page.locator("#pst-primary-sidebar-modal a[href*='lessons/']:visible").count()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    page.locator(".secondary-toggle:visible").first.click()
+    page.wait_for_timeout(300)
+    out["secondary_open"] = page.evaluate("() => !!document.querySelector('#pst-secondary-sidebar-modal[open]')")
+    out["secondary_links"] = page.locator("#pst-secondary-sidebar-modal a[href^='#']:visible").count()
+    page.keyboard.press("Escape")
+    return out
+
+
+@pytest.fixture(scope="module")
+def readers(book, browser):
+    """Обход книги глазами читателей: каждая страница × 3 ширины × 2 темы — один раз на модуль."""
+    axe_js = vendor.axe_js()
+    assert axe_js.is_file(), f"нет {axe_js}: python book/cnn_book_vendor.py"
+    results = {"pages": {}, "menus": {}, "weights": {}, "search": None, "log": [], "seconds": 0.0}
+    started = time.monotonic()
+    for screen, options in SCREENS.items():
+        for theme in THEMES:
+            context, log = _guarded_context(browser, color_scheme=theme, reduced_motion="reduce", **options)
+            page = context.new_page()
+            page.on("pageerror", lambda err, log=log: log["errors"].append(str(err)))
+            loaded: set[str] = set()
+            page.on("requestfinished", lambda request, loaded=loaded: loaded.add(request.url))
+            for name in READER_PAGES:
+                loaded.clear()
+                _ready(page, book, name)
+                width = options["viewport"]["width"]
+                entry = {
+                    "theme": page.evaluate("() => document.documentElement.dataset.theme"),
+                    "scroll_width": page.evaluate("() => document.documentElement.scrollWidth"),
+                    "width": width,
+                    "images": page.evaluate(ASPECT_JS),
+                }
+                page.add_script_tag(path=str(axe_js))
+                entry["axe"] = page.evaluate(AXE_JS)
+                results["pages"][(screen, theme, name)] = entry
+                if screen == "1400" and theme == "light" and name in PAGES.values():
+                    files = {unquote(urlsplit(u).path) for u in loaded if u.startswith("file://")}
+                    results["weights"][name] = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
+                if screen == "390" and name == PAGES[REGISTRY[-1].file]:
+                    results["menus"][theme] = _phone_menus(page)
+            if screen == "1400" and theme == "light":
+                page.goto((book / "search.html").as_uri() + "?q=свёртка")
+                page.wait_for_function(
+                    "() => document.querySelectorAll('#search-results ul.search li p.context').length > 0",
+                    timeout=30_000,
+                )
+                results["search"] = page.evaluate(
+                    """() => [...document.querySelectorAll('#search-results ul.search li')].map(li => ({
+                        href: li.querySelector('a').getAttribute('href'),
+                        context: (li.querySelector('p.context') || {textContent: ''}).textContent,
+                        highlighted: li.querySelectorAll('p.context span.highlighted').length}))"""
+                )
+            results["log"].append((screen, theme, log))
+            context.close()
+    results["seconds"] = time.monotonic() - started
+    print(f"\nтест читателей: {len(results['pages'])} страниц за {results['seconds']:.0f} с")
+    return results
+
+
+def test_readers_axe_no_serious_violations(readers):
+    bad = {
+        f"{screen}/{theme}/{name}": entry["axe"]
+        for (screen, theme, name), entry in readers["pages"].items()
+        if entry["axe"]
+    }
+    tally = {}
+    for key, violations in bad.items():
+        mode = "/".join(key.split("/")[:2])
+        tally[mode] = tally.get(mode, 0) + sum(v["count"] for v in violations)
+    assert not bad, f"axe-core: нарушения serious/critical {tally}:\n" + json.dumps(
+        dict(list(bad.items())[:6]), ensure_ascii=False, indent=1
+    )
+
+
+def test_readers_themes_applied_and_offline(readers):
+    for (screen, theme, name), entry in readers["pages"].items():
+        assert entry["theme"] == theme, f"{screen}/{name}: тема {entry['theme']}, ожидалась {theme}"
+    for screen, theme, log in readers["log"]:
+        _no_trouble(log, f"{screen}/{theme}")
+
+
+def test_readers_no_page_wider_than_screen(readers):
+    wide = [
+        f"{screen}/{theme}/{name}: {entry['scroll_width']} px при экране {entry['width']} px"
+        for (screen, theme, name), entry in readers["pages"].items()
+        if entry["scroll_width"] > entry["width"]
+    ]
+    assert not wide, "страница шире экрана:\n" + "\n".join(wide[:10])
+
+
+def test_readers_images_keep_aspect_ratio(readers):
+    squashed = [
+        f"{screen}/{theme}/{name}: {img['alt'] or img['src']} — {img['error']:.1%}"
+        for (screen, theme, name), entry in readers["pages"].items()
+        for img in entry["images"]
+        if img["error"] > 0.02
+    ]
+    checked = sum(len(entry["images"]) for entry in readers["pages"].values())
+    assert checked > 0
+    assert not squashed, "картинки сжаты по одной оси (± 2 %):\n" + "\n".join(squashed[:10])
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_readers_phone_menus_open(readers, theme):
+    menus = readers["menus"][theme]
+    assert menus["primary_open"] and menus["primary_lessons"] >= len(PAGES), f"☰ не открыл список уроков: {menus}"
+    assert menus["secondary_open"] and menus["secondary_links"] >= 3, f"«Содержание» не открылось: {menus}"
+
+
+def test_readers_search_shows_snippet_with_word(readers):
+    results = readers["search"]
+    assert results, "поиск «свёртка» ничего не нашёл"
+    first = results[0]
+    assert first["href"].split("#")[0].split("?")[0] == PAGES["01_convolution.ipynb"], results[:2]
+    assert re.search(r"св[её]ртк", first["context"], re.IGNORECASE), f"в отрывке нет слова: {first['context'][:200]!r}"
+    assert first["highlighted"] >= 1, "найденное слово в отрывке не выделено"
+
+
+def test_readers_lesson_page_weight_within_budget(readers):
+    weights = readers["weights"]
+    assert set(weights) == set(PAGES.values())
+    print("\nвес страниц уроков, МБ: " + ", ".join(f"{Path(k).stem} {v / 1e6:.2f}" for k, v in weights.items()))
+    heavy = {name: weight for name, weight in weights.items() if weight > PAGE_BUDGET}
+    assert not heavy, f"страницы тяжелее бюджета {PAGE_BUDGET / 1e6:.1f} МБ: {heavy}"
+
+
+def test_course_archive_runs_a_lesson_locally(book):
+    """Заметка урока ведёт к архиву курса: уроки, пакет и всё, что нужно команде make lab."""
+    archive = book / "cnn-course.zip"
+    assert archive.is_file()
+    names = set(zipfile.ZipFile(archive).namelist())
+    wanted = {
+        "README.md",
+        "Makefile",
+        "pyproject.toml",
+        "constraints.txt",
+        "cnn_course/__init__.py",
+        "tools/lab_settings.py",
+    } | {f"notebooks/{lesson.file}" for lesson in REGISTRY}
+    missing = {name for name in wanted if f"cnn-course/{name}" not in names}
+    assert not missing, f"в архиве курса нет: {sorted(missing)}"
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    for lesson in REGISTRY:
+        page = (book / PAGES[lesson.file]).read_text(encoding="utf-8")
+        assert 'href="../cnn-course.zip"' in page, f"{lesson.file}: нет ссылки на архив курса"
