@@ -11,6 +11,8 @@
 - анимации скользящего окна, играющие без ядра (и в книге): ``animate_conv``, ``animate_pool``;
 - данные и модели урока 4–5: ``SunDataset``, ``make_sun_dataset``, ``sun_regressor``,
   ``sun_heatmap_net``, ``make_vgg``, ``load_pretrained_vgg``, ``classify_image``;
+- классификация и остаточные связи (урок 6): ``make_shapes``, ``ClassLoader``, ``confusion_matrix``,
+  ``show_confusion``, ``plot_curves``, ``ResidualBlock``, ``small_resnet``;
 - обучение, не знающее задачи: ``fit``, ``evaluate``, ``predict``, ``TensorLoader``, метрики
   (``accuracy``, ``sun_metrics``), ``save_checkpoint`` / ``load_checkpoint``;
 - урок и его режимы: ``start_lesson``, ``run_mode``, ``by_mode``, ``get_device``, ``LESSONS``;
@@ -23,6 +25,7 @@
 
 from .animation import animate_conv, animate_pool
 from .checkpoint import load_checkpoint, save_checkpoint
+from .classify import ClassLoader, ResidualBlock, confusion_matrix, plot_curves, show_confusion, small_resnet
 from .conv import (
     ACTIVATIONS,
     KERNEL_NAMES,
@@ -64,6 +67,7 @@ from .shapes import (
     receptive_field,
     trace_shapes,
 )
+from .shapes_data import SHAPE_CLASSES, make_shapes
 from .sun import (
     RECIPES,
     DatasetExistsError,
@@ -174,4 +178,12 @@ __all__ = [
     "predict",
     "save_checkpoint",
     "train_one_epoch",
+    "SHAPE_CLASSES",
+    "make_shapes",
+    "ClassLoader",
+    "ResidualBlock",
+    "confusion_matrix",
+    "plot_curves",
+    "show_confusion",
+    "small_resnet",
 ]

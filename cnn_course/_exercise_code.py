@@ -308,3 +308,103 @@ CODE_SPECS = {
     "vgg.freeze": (freeze_cases, freeze_outcome, FREEZE_HINT),
     "sun.getitem": (getitem_cases, getitem_outcome, GETITEM_HINT),
 }
+
+
+# --- урок 6: остаточный блок ---
+
+RESIDUAL_HINT = (
+    "Ветка F: `conv1` (3×3, шаг `stride`, `padding=1`) → ReLU → `conv2` (3×3, `padding=1`), свёртки без смещений "
+    "(`bias=False`). Путь в обход — `nn.Identity()`, а если меняется число каналов или шаг — свёртка 1×1 с шагом "
+    "`stride`. В `forward` сначала сложите F(x) и путь в обход, потом примените ReLU."
+)
+
+
+class MyResidual(torch.nn.Module):
+    """Остаточный блок без BatchNorm: (N, C_in, H, W) → (N, C_out, H', W'), y = ReLU(F(x) + shortcut(x))."""
+
+    def __init__(self, c_in, c_out, stride=1):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.conv2 = torch.nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        if c_in != c_out or stride != 1:
+            self.shortcut = torch.nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False)  # проекция
+        else:
+            self.shortcut = torch.nn.Identity()
+
+    def forward(self, x):
+        out = self.conv2(torch.relu(self.conv1(x)))  # F(x)
+        return torch.relu(out + self.shortcut(x))  # ReLU после сложения
+
+
+class _ResNoProjection(MyResidual):
+    def __init__(self, c_in, c_out, stride=1):
+        super().__init__(c_in, c_out, stride)
+        self.shortcut = torch.nn.Identity()
+
+
+class _ResProjectionNoStride(MyResidual):
+    def __init__(self, c_in, c_out, stride=1):
+        super().__init__(c_in, c_out, stride)
+        if c_in != c_out or stride != 1:
+            self.shortcut = torch.nn.Conv2d(c_in, c_out, 1, bias=False)
+
+
+class _ResAlwaysProjection(MyResidual):
+    def __init__(self, c_in, c_out, stride=1):
+        super().__init__(c_in, c_out, stride)
+        self.shortcut = torch.nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False)
+
+
+class _ResReluBeforeAdd(MyResidual):
+    def forward(self, x):
+        return torch.relu(self.conv2(torch.relu(self.conv1(x)))) + self.shortcut(x)
+
+
+class _ResNoInnerRelu(MyResidual):
+    def forward(self, x):
+        return torch.relu(self.conv2(self.conv1(x)) + self.shortcut(x))
+
+
+class _ResNoSkip(MyResidual):
+    def forward(self, x):
+        return torch.relu(self.conv2(torch.relu(self.conv1(x))))
+
+
+def residual_cases():
+    """(c_in, c_out, stride): без проекции, смена каналов, смена размера, и то и другое."""
+    return [(8, 8, 1), (8, 16, 1), (8, 8, 2), (4, 16, 2)]
+
+
+def residual_outcome(model, args):
+    """Что сравнивать у блока: форму выхода (или ошибку сложения), число параметров и сам выход.
+
+    Веса заполняются заново по форме параметра (и номеру среди параметров той же формы), поэтому
+    блок ученика сравним с эталоном, как бы ни назывались его слои."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"класс должен создавать модель nn.Module, а создал {type(model).__name__}")
+    c_in, _, _ = args
+    seen: dict = {}
+    with torch.no_grad():
+        for p in model.parameters():
+            shape = tuple(p.shape)
+            seen[shape] = seen.get(shape, 0) + 1
+            gen = torch.Generator().manual_seed(sum(s * 31**i for i, s in enumerate(shape)) * 10 + seen[shape])
+            p.copy_(torch.randn(shape, generator=gen) * (2 / max(p[0].numel() if p.ndim > 1 else 1, 1)) ** 0.5)
+    n_params = sum(p.numel() for p in model.parameters())
+    x = torch.randn(2, c_in, 8, 8, generator=torch.Generator().manual_seed(c_in))  # (N, C_in, 8, 8)
+    model.eval()
+    try:
+        with torch.no_grad():
+            y = model(x)
+    except RuntimeError:
+        return {
+            "форма выхода": "ошибка: F(x) и путь в обход разной формы",
+            "параметров": n_params,
+            "выход": torch.zeros(0),
+        }
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"forward пока ничего не возвращает (вернул {type(y).__name__}) — допишите его")
+    return {"форма выхода": tuple(y.shape), "параметров": n_params, "выход": y}
+
+
+CODE_SPECS["cls.residual"] = (residual_cases, residual_outcome, RESIDUAL_HINT)

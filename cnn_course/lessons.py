@@ -115,6 +115,19 @@ LESSONS: tuple[Lesson, ...] = (
         exercise_prefix="vgg",
         budget_s=_budget(60, 180, 720),
     ),
+    Lesson(
+        6,
+        "06_classification_residual.ipynb",
+        "Классификация и остаточные связи",
+        "набор фигур шести классов, созданный в памяти; баланс классов, обучающая и валидационная выборки; "
+        "логиты, softmax и `nn.CrossEntropyLoss` (логиты, а не вероятности); accuracy, кривые обучения и "
+        "переобучение, матрица ошибок; аугментация `transforms.v2` и Dropout, измеренные на тех же данных; "
+        "свёртка 1×1 и глобальный усредняющий пулинг против `Flatten` + `Linear`; остаточный блок "
+        "$y = F(x) + x$ и деградация глубокой сети без него; BatchNorm с ним и без него; ResNet-18 в "
+        "`trace_shapes`",
+        exercise_prefix="cls",
+        budget_s=_budget(30, 180, 180),
+    ),
 )
 
 

@@ -159,6 +159,29 @@ TYPICAL = [
     ("shapes.receptive_field", 3, "поле растёт"),
     ("vgg.block3_shape", (1, 512, 28, 28), "у четвёртого блока"),
     ("vgg.block3_shape", (1, 128, 28, 28), "у второго блока"),
+    ("cls.cross_entropy", float(torch.softmax(torch.tensor([2.0, 1.0, 0.0]), 0)[0]), "вероятность верного класса"),
+    ("cls.cross_entropy", float(torch.log(torch.softmax(torch.tensor([2.0, 1.0, 0.0]), 0)[0])), "Знак"),
+    ("cls.cross_entropy", -float(torch.log10(torch.softmax(torch.tensor([2.0, 1.0, 0.0]), 0)[0])), "десятичный"),
+    (
+        "cls.cross_entropy",
+        float(torch.nn.functional.cross_entropy(torch.softmax(torch.tensor([[2.0, 1.0, 0.0]]), 1), torch.tensor([0]))),
+        "softmax дважды",
+    ),
+    ("cls.conv1x1_params", 256 * 64, "Не забудьте смещения"),
+    ("cls.conv1x1_params", sum(p.numel() for p in torch.nn.Conv2d(256, 64, 3).parameters()), "свёртка 3×3"),
+    ("cls.conv1x1_params", 256 + 64, "перемножаются"),
+    ("cls.gap_head", (64 * 8 * 8 * 10, 64 * 10), "10 смещений"),
+    ("cls.gap_head", (64 * 10 + 10, 64 * 10 + 10), "все каналы и все точки"),
+    ("cls.gap_head", (64 * 8 * 8 * 10 + 10, 64 * 8 * 8 * 10 + 10), "в одно число"),
+    ("cls.residual", B._ResNoProjection, "нужна проекция"),
+    ("cls.residual", B._ResProjectionNoStride, "нет шага"),
+    ("cls.residual", B._ResAlwaysProjection, "без лишних параметров"),
+    ("cls.residual", B._ResReluBeforeAdd, "ReLU стоит до сложения"),
+    ("cls.residual", B._ResNoInnerRelu, "одна линейная операция"),
+    ("cls.residual", B._ResNoSkip, "Нет остаточной связи"),
+    ("cls.softmax_place", 2, "применится дважды"),
+    ("cls.softmax_place", 3, "двойная нормировка"),
+    ("cls.softmax_place", 4, "не меняет порядок"),
 ]
 
 
@@ -186,6 +209,7 @@ UNTARGETED_CODE = {
     "shapes.formula": lambda n, k, s, p, d: n,
     "vgg.freeze": lambda model, n: model,
     "sun.getitem": lambda self, item: B.my_getitem(self, 0),
+    "cls.residual": lambda c_in, c_out, stride: torch.nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False),
 }
 
 
