@@ -296,7 +296,7 @@ def _course_html(monkeypatch, tmp_path) -> dict[str, str]:
     pretrained.load_pretrained_vgg("vgg11", download=False)
     boxes |= shown
     boxes["случайные веса"] = pretrained.classification_html([("tabby", 0.5)], pretrained=False)
-    boxes["ошибка в обозревателе"] = widgets._error_html("Так нельзя:", "ядро больше входа")
+    boxes["ошибка в обозревателе"] = widgets.base._error_html("Так нельзя:", "ядро больше входа")
     return {name: box if isinstance(box, str) else box._repr_html_() for name, box in boxes.items()}
 
 
