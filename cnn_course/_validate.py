@@ -201,6 +201,31 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def available_memory() -> int | None:
+    """Сколько байт памяти ещё можно занять (Linux: MemAvailable из /proc/meminfo); None — неизвестно."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_memory(nbytes: int, what: str, fix: str) -> None:
+    """Отказ до выделения памяти: ``nbytes`` больше 80 % доступной — MemoryError по-русски.
+
+    Args:
+        nbytes: сколько байт займёт то, что собираются выделить.
+        what: что именно («предзагрузка 10 000 картинок 256×256»).
+        fix: что сделать вместо этого.
+    """
+    free = available_memory()
+    if free is not None and nbytes > 0.8 * free:
+        raise MemoryError(f"{what}: нужно {nbytes / 2**30:.1f} ГиБ памяти, а свободно {free / 2**30:.1f} ГиБ. {fix}")
+
+
 def check_image_size(
     width: int,
     height: int,

@@ -197,3 +197,21 @@ def test_cli_generates_the_dataset(tmp_path):
     assert len(json.loads((tmp_path / "d" / "train" / "format.json").read_text())) == 5
     bad = subprocess.run([sys.executable, "-m", "cnn_course", "sun-dataset"], capture_output=True, text=True)
     assert bad.returncode == 2 and "Ошибка в аргументах" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_preload_is_refused_before_allocation_when_memory_is_short(sun_root, monkeypatch):
+    """Предзагрузка, которой не хватит памяти, отказывает по-русски до выделения тензора (N, 3, H, W)."""
+    import cnn_course._validate as V
+
+    allocated = []
+    real_empty = torch.empty
+    monkeypatch.setattr(torch, "empty", lambda *a, **k: allocated.append(a) or real_empty(*a, **k))
+    monkeypatch.setattr(V, "available_memory", lambda: 1_000_000)  # 1 МБ: на 40 картинок 256×256 не хватит
+    with pytest.raises(MemoryError, match=r"preload: 40 картинок 256×256: нужно .* ГиБ памяти, а свободно"):
+        SunDataset(sun_root, preload=True)
+    assert not allocated, "тензор успели выделить до отказа"
+    monkeypatch.setattr(V, "available_memory", lambda: 10**12)
+    assert SunDataset(sun_root, preload=True, size=32).images.shape == (40, 3, 32, 32)
+    monkeypatch.undo()
+    free = V.available_memory()
+    assert free is None or free > 0

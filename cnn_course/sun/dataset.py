@@ -44,6 +44,7 @@ from .._validate import (
     MAX_IMAGE_SIDE,
     check_bool,
     check_int,
+    check_memory,
     check_name_length,
     check_path,
     describe,
@@ -501,6 +502,11 @@ class SunDataset(data.Dataset):
 
         first = tensor(0)
         h, w = first.shape[1:]
+        check_memory(
+            self.length * 3 * h * w,
+            f"preload: {self.length} картинок {h}×{w}",
+            "Возьмите меньше картинок (limit=…), уменьшите их (size=64) или читайте без preload=True.",
+        )
         out = torch.empty((self.length, 3, h, w), dtype=torch.uint8)
         out[0] = first
 
