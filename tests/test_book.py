@@ -456,6 +456,12 @@ def readers(book, browser):
                     "scroll_width": page.evaluate("() => document.documentElement.scrollWidth"),
                     "width": width,
                     "images": page.evaluate(ASPECT_JS),
+                    # ползунки с именем для экранного диктора (axe примет и строку «null»)
+                    "unnamed": page.evaluate(
+                        "() => [...document.querySelectorAll('[role=slider]')]"
+                        ".map(e => (e.getAttribute('aria-label') || '').trim())"
+                        ".filter(name => !name || name === 'null').length"
+                    ),
                     # prefers-reduced-motion: анимации стоят (последний кадр), у каждой — кнопка запуска
                     "moving": page.evaluate(
                         "() => [...document.querySelectorAll('img.cc-animation')]"
@@ -503,6 +509,11 @@ def test_readers_axe_no_serious_violations(readers):
     assert not bad, f"axe-core: нарушения serious/critical {tally}:\n" + json.dumps(
         dict(list(bad.items())[:6]), ensure_ascii=False, indent=1
     )
+
+
+def test_readers_sliders_have_names(readers):
+    unnamed = {f"{s}/{t}/{n}": e["unnamed"] for (s, t, n), e in readers["pages"].items() if e["unnamed"]}
+    assert not unnamed, f"ползунки без имени: {unnamed}"
 
 
 def test_readers_themes_applied_and_offline(readers):

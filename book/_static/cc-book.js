@@ -56,7 +56,9 @@
   function widgetLabel(element) {
     const box = element.closest(".widget-inline-hbox, .widget-slider, .widget-hslider, .widget-vslider, .widget-dropdown");
     const label = box && box.querySelector(".widget-label");
-    const text = label ? (label.getAttribute("title") || label.textContent || "").trim() : "";
+    // видимый текст подписи; title у ipywidgets бывает строкой "null"
+    const title = label ? label.getAttribute("title") : null;
+    const text = label ? (label.textContent.trim() || (title && title !== "null" ? title : "")) : "";
     return text.replace(/\s+/g, " ");
   }
 
@@ -105,7 +107,7 @@
           tidyWidgets(document);
         });
       }
-    }).observe(document.body, { childList: true, subtree: true });
+    }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label"] });
     // клавиши не двигают ползунки книги, даже если фокус туда попал
     document.addEventListener(
       "keydown",
