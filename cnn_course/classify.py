@@ -145,6 +145,8 @@ def plot_curves(curves: dict, ylabel: str = "потеря", title: str | None = 
     Returns:
         Фигура matplotlib.
     """
+    from matplotlib.ticker import MaxNLocator
+
     from .plotting import new_figure
 
     if not isinstance(curves, dict) or not curves:
@@ -157,6 +159,7 @@ def plot_curves(curves: dict, ylabel: str = "потеря", title: str | None = 
         ax.plot(range(1, len(values) + 1), values, styles[n % len(styles)], label=str(label), markersize=4)
     if log:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # эпохи — целые
     ax.set_xlabel("эпоха")
     ax.set_ylabel(ylabel)
     if title:

@@ -126,7 +126,7 @@ LESSONS: tuple[Lesson, ...] = (
         "$y = F(x) + x$ и деградация глубокой сети без него; BatchNorm с ним и без него; ResNet-18 в "
         "`trace_shapes`",
         exercise_prefix="cls",
-        budget_s=_budget(30, 180, 180),
+        budget_s=_budget(15, 120, 120),
     ),
 )
 
