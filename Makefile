@@ -19,7 +19,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_REQS = $(shell grep -E '^(torch|torchvision)==' constraints.txt)
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: constraints lab lab-settings test test-quick lint fmt strip lessons setup setup-dev bench bench-sun book clean
+.PHONY: book-vendor constraints lab lab-settings test test-quick lint fmt strip lessons setup setup-dev bench bench-sun book clean
 
 setup: $(STAMP)
 setup-dev: $(DEV_STAMP)
@@ -98,7 +98,11 @@ bench-sun: $(STAMP)
 # без изменений их не выполняет. make book EXECUTED=build/executed/default — из уроков, уже
 # выполненных make lessons (без выполнения). Настройки и расширение книги — в book/.
 EXECUTED ?=
-book: $(DEV_STAMP)
+# Скрипты книги из npm (с проверкой SHA-256) — отдельным шагом: сама сборка sphinx-build их не качает.
+book-vendor: $(DEV_STAMP)
+	$(BIN)/python book/cnn_book_vendor.py
+
+book: $(DEV_STAMP) book-vendor
 	mkdir -p build/book-src
 	$(BIN)/sphinx-build -b html -q -c book -d build/book-doctrees \
 		$(if $(EXECUTED),-D cnn_book_executed=$(abspath $(EXECUTED))) build/book-src build/book
