@@ -192,7 +192,8 @@ def _image_src(explorer) -> str:
 
 # (урок, CSS-класс обозревателя, ползунок, клавиша, что смотреть, что должно появиться)
 EXPLORERS = [
-    ("01_convolution.ipynb", "conv-explorer", "stride", "ArrowRight", "size", r"stride = 2.*выход 2×2"),
+    # урок 1 сам ставит шаг 2 (раздел 6, «ползунки можно двигать и из кода»), стрелка вправо — шаг 3
+    ("01_convolution.ipynb", "conv-explorer", "stride", "ArrowRight", "size", r"stride = 3.*выход 2×2"),
     (
         "01_convolution.ipynb",
         "kernel-editor",
