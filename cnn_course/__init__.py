@@ -11,7 +11,7 @@
 - анимации скользящего окна, играющие без ядра (и в книге): ``animate_conv``, ``animate_pool``;
 - данные и модели урока 4–5: ``SunDataset``, ``make_sun_dataset``, ``sun_regressor``,
   ``sun_heatmap_net``, ``make_vgg``, ``load_pretrained_vgg``, ``classify_image``;
-- классификация и остаточные связи (урок 6): ``make_shapes``, ``ClassLoader``, ``confusion_matrix``,
+- классификация и остаточные связи (урок 6): ``make_shapes``, ``confusion_matrix``,
   ``show_confusion``, ``plot_curves``, ``ResidualBlock``, ``small_resnet``;
 - обучение, не знающее задачи: ``fit``, ``evaluate``, ``predict``, ``TensorLoader``, метрики
   (``accuracy``, ``sun_metrics``), ``save_checkpoint`` / ``load_checkpoint``;
@@ -25,7 +25,7 @@
 
 from .animation import animate_conv, animate_pool
 from .checkpoint import load_checkpoint, save_checkpoint
-from .classify import ClassLoader, ResidualBlock, confusion_matrix, plot_curves, show_confusion, small_resnet
+from .classify import ResidualBlock, confusion_matrix, plot_curves, show_confusion, small_resnet
 from .conv import (
     ACTIVATIONS,
     KERNEL_NAMES,
@@ -180,7 +180,6 @@ __all__ = [
     "train_one_epoch",
     "SHAPE_CLASSES",
     "make_shapes",
-    "ClassLoader",
     "ResidualBlock",
     "confusion_matrix",
     "plot_curves",

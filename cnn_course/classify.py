@@ -15,62 +15,7 @@ import torch.nn as nn
 from ._validate import check_bool, check_int, check_real, describe
 from .models import seeded
 
-__all__ = ["ClassLoader", "confusion_matrix", "show_confusion", "plot_curves", "ResidualBlock", "small_resnet"]
-
-_EPOCH_STRIDE = 100_003  # как в TensorLoader: зёрна (seed, эпоха) не повторяются у соседних seed
-
-
-class ClassLoader:
-    """Батчи для классификации из тензоров в памяти: картинки uint8 (N, C, H, W) и метки (N,).
-
-    Args:
-        images: uint8-тензор (N, C, H, W) (например, из :func:`~cnn_course.shapes_data.make_shapes`).
-        labels: целые номера классов (N,).
-        batch_size: размер батча.
-        shuffle: перемешивать каждую эпоху (зерно ``seed`` + номер эпохи — повторяемо).
-        seed: зерно перемешивания и аугментации.
-        transform: преобразование одной картинки uint8 (C, H, W) → uint8 (C, H, W), например
-            ``transforms.v2.RandomHorizontalFlip()``; применяется к каждой картинке отдельно,
-            случайность — от ``seed``, эпохи и номера батча (глобальный ГСЧ torch не меняется).
-        shift: из картинок вычитается shift после перевода в [0, 1] (0.5 — центрирование около 0).
-
-    Итерация даёт пары ``(x, y)``: x — float32 (B, C, H, W), y — int64 (B,).
-    """
-
-    def __init__(
-        self, images, labels, batch_size: int = 64, shuffle: bool = False, *, seed=0, transform=None, shift=0.5
-    ):
-        if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.dtype != torch.uint8:
-            raise TypeError(f"images: ожидался uint8-тензор (N, C, H, W), получено {describe(images)}")
-        if not isinstance(labels, torch.Tensor) or labels.shape != images.shape[:1] or labels.is_floating_point():
-            raise ValueError(
-                f"labels: ожидались целые номера классов формы ({len(images)},), получено {describe(labels)}"
-            )
-        if transform is not None and not callable(transform):
-            raise TypeError(f"transform: ожидалась функция или преобразование v2, получено {describe(transform)}")
-        self.images, self.labels = images, labels.long()
-        self.batch_size = check_int(batch_size, "batch_size", minimum=1)
-        self.shuffle = check_bool(shuffle, "shuffle")
-        self.seed = check_int(seed, "seed", minimum=0, maximum=2**31 - 1)
-        self.transform, self.shift = transform, check_real(shift, "shift")
-        self.epoch = 0
-
-    def __len__(self) -> int:
-        return -(-len(self.images) // self.batch_size)
-
-    def __iter__(self):
-        n, epoch = len(self.images), self.epoch
-        self.epoch += 1
-        gen = torch.Generator().manual_seed(self.seed * _EPOCH_STRIDE + epoch)
-        order = torch.randperm(n, generator=gen) if self.shuffle else torch.arange(n)
-        for step, start in enumerate(range(0, n, self.batch_size)):
-            idx = order[start : start + self.batch_size]
-            x = self.images[idx]  # (B, C, H, W) uint8
-            if self.transform is not None:
-                with torch.random.fork_rng(devices=[]):
-                    torch.manual_seed((self.seed * _EPOCH_STRIDE + epoch) * 10_007 + step)
-                    x = torch.stack([self.transform(img) for img in x])
-            yield x.float().div_(255.0).sub_(self.shift), self.labels[idx]
+__all__ = ["confusion_matrix", "show_confusion", "plot_curves", "ResidualBlock", "small_resnet"]
 
 
 def confusion_matrix(predict: torch.Tensor, target: torch.Tensor, num_classes: int) -> torch.Tensor:

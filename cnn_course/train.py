@@ -58,7 +58,8 @@ class TensorLoader:
 
     Args:
         images: uint8-тензор (N, C, H, W) (например, ``SunDataset(..., preload=True).images``).
-        targets: тензор (N, K) (например, координаты (x, y)).
+        targets: тензор (N, K) (например, координаты (x, y)) или целые номера классов (N,) —
+            они отдаются как есть, int64 (классификация, урок 6).
         batch_size: размер батча.
         shuffle: перемешивать каждую эпоху (зерно ``seed`` + номер эпохи — повторяемо).
         seed: зерно перемешивания.
@@ -66,8 +67,11 @@ class TensorLoader:
             256×256: center = scale = 128 переводит [0, 256] в [-1, 1]); по умолчанию без изменений.
         shift: из картинок вычитается shift после перевода в [0, 1] (0.5 — центрирование около 0).
         channels_last: отдавать батчи в формате памяти channels_last.
+        transform: аугментация одной картинки uint8 (C, H, W) → uint8 (C, H, W), например
+            ``transforms.v2.RandomHorizontalFlip()``; случайность — от ``seed``, эпохи и номера батча
+            (глобальный ГСЧ torch не меняется).
 
-    Итерация даёт пары ``(x, y)``: x — float32 (B, C, H, W), y — float32 (B, K).
+    Итерация даёт пары ``(x, y)``: x — float32 (B, C, H, W), y — float32 (B, K) или int64 (B,).
     """
 
     def __init__(
@@ -82,20 +86,28 @@ class TensorLoader:
         target_scale: float = 1.0,
         shift: float = 0.0,
         channels_last: bool = False,
+        transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> None:
         if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.dtype != torch.uint8:
             got = f"{tuple(images.shape)} {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
             raise TypeError(f"images: ожидался uint8-тензор (N, C, H, W), получено {got}")
-        if not isinstance(targets, torch.Tensor) or targets.ndim != 2 or len(targets) != len(images):
-            got = str(tuple(targets.shape)) if isinstance(targets, torch.Tensor) else type(targets).__name__
-            raise ValueError(f"targets: ожидался тензор ({len(images)}, K) — по строке на картинку, получено {got}")
+        labels = isinstance(targets, torch.Tensor) and targets.ndim == 1 and not targets.is_floating_point()
+        if not isinstance(targets, torch.Tensor) or not (labels or targets.ndim == 2) or len(targets) != len(images):
+            got = describe(targets)
+            raise ValueError(
+                f"targets: ожидался тензор ({len(images)}, K) — по строке на картинку — или целые номера классов "
+                f"({len(images)},), получено {got}"
+            )
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform: ожидалась функция или преобразование v2, получено {describe(transform)}")
         target_center = check_real(target_center, "target_center")
         target_scale = check_real(target_scale, "target_scale")
         if target_scale == 0:
             raise ValueError("target_scale: не может быть 0 — на него делятся цели; для пикселей 256×256 возьмите 128")
         shift = check_real(shift, "shift")
         self.images = images
-        self.targets = ((targets.float() - target_center) / target_scale).contiguous()
+        self.targets = targets.long() if labels else ((targets.float() - target_center) / target_scale).contiguous()
+        self.transform = transform
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
         self.shuffle = shuffle
         self.seed = check_int(seed, "seed", minimum=0, maximum=2**31 - 1)
@@ -114,9 +126,14 @@ class TensorLoader:
         else:
             order = torch.arange(n)
         self.epoch += 1
-        for start in range(0, n, self.batch_size):
+        for step, start in enumerate(range(0, n, self.batch_size)):
             idx = order[start : start + self.batch_size]
-            x = self.images[idx].float().div_(255.0)  # (B, C, H, W) в [0, 1]
+            images = self.images[idx]  # (B, C, H, W) uint8
+            if self.transform is not None:
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed((self.seed * _EPOCH_STRIDE + self.epoch) * 10_007 + step)
+                    images = torch.stack([self.transform(img) for img in images])
+            x = images.float().div_(255.0)  # (B, C, H, W) в [0, 1]
             if self.shift:
                 x.sub_(self.shift)
             if self.channels_last:

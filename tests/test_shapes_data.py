@@ -9,8 +9,9 @@ import torch
 import torch.nn as nn
 
 import cnn_course as cc
-from cnn_course.classify import ClassLoader, ResidualBlock, confusion_matrix, small_resnet
+from cnn_course.classify import ResidualBlock, confusion_matrix, small_resnet
 from cnn_course.shapes_data import SHAPE_CLASSES, make_shapes
+from cnn_course.train import TensorLoader
 
 
 def test_shapes_and_dtypes():
@@ -103,21 +104,30 @@ def test_confusion_matrix_errors():
         confusion_matrix(torch.tensor([0, 1]), torch.tensor([0]), 4)
 
 
-def test_class_loader_batches_and_augmentation_is_repeatable():
+def test_tensor_loader_gives_class_labels_and_repeatable_augmentation():
+    """TensorLoader для классификации: номера классов (N,) отдаются int64 как есть, аугментация —
+    к каждой картинке, повторяемо при том же seed и без влияния на глобальный ГСЧ."""
     images, labels = make_shapes(70, seed=0)
-    loader = ClassLoader(images, labels, batch_size=32, shuffle=True, seed=1)
+    loader = TensorLoader(images, labels, batch_size=32, shuffle=True, seed=1, shift=0.5)
     batches = list(loader)
     assert len(loader) == len(batches) == 3
     x, y = batches[0]
     assert x.dtype == torch.float32 and x.shape == (32, 3, 32, 32) and y.dtype == torch.int64
     assert -0.5 <= x.min() and x.max() <= 0.5
     flip = lambda img: torch.flip(img, dims=(2,))  # noqa: E731
-    a = next(iter(ClassLoader(images, labels, 32, seed=2, transform=flip)))[0]
+    a = next(iter(TensorLoader(images, labels, 32, seed=2, shift=0.5, transform=flip)))[0]
     assert torch.equal(a, torch.flip(images[:32].float() / 255 - 0.5, dims=(3,)))
-    with pytest.raises(ValueError, match="labels"):
-        ClassLoader(images, labels.float())
+    rand = lambda img: torch.roll(img, int(torch.randint(0, 5, ())), dims=2)  # noqa: E731
+    state = torch.random.get_rng_state()
+    first = next(iter(TensorLoader(images, labels, 32, seed=3, transform=rand)))[0]
+    assert torch.equal(first, next(iter(TensorLoader(images, labels, 32, seed=3, transform=rand)))[0])
+    assert torch.equal(state, torch.random.get_rng_state()), "аугментация сдвинула глобальный ГСЧ"
+    with pytest.raises(ValueError, match="targets"):
+        TensorLoader(images, labels.float())  # вещественные цели (N,) — ни классы, ни (N, K)
     with pytest.raises(TypeError, match="images"):
-        ClassLoader(images.float(), labels)
+        TensorLoader(images.float(), labels)
+    with pytest.raises(TypeError, match="transform"):
+        TensorLoader(images, labels, transform="flip")
 
 
 def test_residual_block_matches_manual_forward():
