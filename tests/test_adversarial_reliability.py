@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn as nn
+from test_adversarial_data import deadline  # зависание — провал теста, а не остановка CI
 
 import cnn_course as cc
 from cnn_course.__main__ import main as cli_main
@@ -33,20 +34,6 @@ from cnn_course.train import TrainingDiverged, accuracy, evaluate, fit, train_on
 
 ROOT = Path(__file__).resolve().parents[1]
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="нужен /proc (Linux)")
-
-
-@contextlib.contextmanager
-def deadline(seconds):
-    def boom(*_):
-        raise TimeoutError(f"не уложилось в {seconds} с — зависание")
-
-    old = signal.signal(signal.SIGALRM, boom)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _children(pid: int) -> list[int]:
